@@ -1,0 +1,186 @@
+"""Block translation: decoded instructions → one Python function per block.
+
+The JIT knows no instruction by name.  It asks the ISA for each
+instruction's statements (the semantics, written once) and composes them:
+
+* guest state variables become locals, loaded from the register array at
+  entry and stored back at exit (only those the block mentions);
+* a flag assignment nobody reads before the next assignment of that flag is
+  dropped (dead-flag elimination).  Instructions that may leave the block
+  early (memory access, exits) count as reading every flag, so the state at a
+  fault is exactly the interpreter's;
+* `_n` tracks the instruction index so an exception in the middle of the
+  block reports the right pc and retired count.
+
+The interpreter (tier 0) uses the same function with blocks of one
+instruction; tier 1 uses whole basic blocks.  The generated source is kept
+on the `Block` for `machr run --stats`, DDB and the numba tier.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from machr.isa.base import DecodeError, Insn, Isa, NeedMoreBytes
+from machr.machine.exits import EXIT_UNDEFINED, MemFault
+
+MAX_BLOCK_INSNS = 64
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MAY_EXIT = re.compile(r"\b(ld|st)(8|16|32|64|128)\(|\b_exit\(|\braise\b")
+
+
+@dataclass(slots=True, eq=False)
+class Block:
+    """A translated block of guest code starting at `pc`."""
+
+    pc: int
+    ninsns: int
+    fn: Callable
+    source: str
+    frames: tuple[int, ...]          # physical frames the code came from
+    ends_block: bool                 # last instruction is a block ender (vs. page/size cut)
+    valid: bool = True
+    succ_pc: int = -1                # one-entry chaining cache
+    succ: "Block | None" = None
+    insns: list[Insn] = field(default_factory=list)
+
+
+def form_block(isa: Isa, fetch: Callable[[int, int], bytes], pc: int, max_insns: int) -> list[Insn]:
+    """Decode instructions from `pc` up to the canonical block end.
+
+    A block ends after a control transfer/trap (`ends_block`), before the
+    first instruction that starts on another page than `pc`, or after
+    `max_insns` instructions.  `fetch(va, n)` returns up to `n` executable
+    bytes at `va` within one page and raises MemFault.  Returns the
+    instructions; an undecodable first instruction yields an `undefined`
+    pseudo-instruction (its exit is raised when the block runs).
+    """
+    insns: list[Insn] = []
+    page = pc >> 12
+    cur = pc
+    while len(insns) < max_insns and cur >> 12 == page:
+        try:
+            insn = decode_at(isa, fetch, cur)
+        except MemFault:
+            if not insns:
+                raise
+            break
+        except DecodeError:
+            if insns:
+                break
+            raw = fetch(cur, isa.max_insn_len)
+            insn = Insn(cur, 0, "(bad)", "", "undefined", {"raw": raw}, True, raw)
+        insns.append(insn)
+        cur += insn.length
+        if insn.ends_block:
+            break
+    return insns
+
+
+def decode_at(isa: Isa, fetch: Callable[[int, int], bytes], pc: int) -> Insn:
+    """Decode one instruction, fetching from the next page if it straddles."""
+    buf = fetch(pc, isa.max_insn_len)
+    try:
+        return isa.decode(buf, pc)
+    except NeedMoreBytes:
+        more = fetch(pc + len(buf), isa.max_insn_len - len(buf))
+        try:
+            return isa.decode(buf + more, pc)
+        except NeedMoreBytes as e:
+            raise DecodeError("truncated instruction") from e
+
+
+def insn_statements(isa: Isa, insn: Insn) -> list[str]:
+    if insn.form == "undefined":
+        word = int.from_bytes(insn.raw[:4], "little") if isa.max_insn_len == 4 and len(insn.raw) >= 4 else 0
+        return [f"_exit(EXIT_UNDEFINED, {word}, False)"]
+    return isa.translate(insn)
+
+
+def block_source(isa: Isa, insns: list[Insn], name: str = "_blk", eliminate_flags: bool = True) -> str:
+    """Python source of one block function `name(R)`.
+
+    Returns None from the function when the block ran to its end (R[pc]
+    holds the successor), else `(n, exc)`: `n` instructions completed before
+    the exit `exc` (MemFault or GuestExit).
+    """
+    per_insn = [insn_statements(isa, i) for i in insns]
+    if eliminate_flags:
+        per_insn = _drop_dead_flags(isa, per_insn)
+    used: set[str] = set()
+    for stmts in per_insn:
+        for s in stmts:
+            used.update(n for n in _NAME.findall(s) if n in isa.state_vars)
+    order = [v for v in isa.state_vars if v in used]
+    loads = [f"    {v} = {isa.state_vars[v].load}" for v in order]
+    stores = [f"{isa.state_vars[v].store.format(v=v)}" for v in order]
+    last = insns[-1]
+    pcs = tuple(i.pc for i in insns)
+    nexts = tuple(i.pc + i.length for i in insns)
+    lines = [f"def {name}(R):"] + loads + ["    try:"]
+    for k, stmts in enumerate(per_insn):
+        lines.append(f"        _n = {k}")
+        if k == len(insns) - 1:
+            lines.append(f"        _npc = {last.pc + last.length}")
+        for s in stmts:
+            lines.extend("        " + ln for ln in s.split("\n"))
+    lines.append("    except _GuestExit as _e:")
+    lines.extend("        " + s for s in stores)
+    lines.append(f"        R[{isa.pc_slot}] = ({nexts!r} if _e.after else {pcs!r})[_n]")
+    lines.append("        return (_n + 1 if _e.after else _n), _e")
+    lines.append("    except _MemFault as _e:")
+    lines.extend("        " + s for s in stores)
+    lines.append(f"        R[{isa.pc_slot}] = {pcs!r}[_n]")
+    lines.append("        return _n, _e")
+    lines.extend("    " + s for s in stores)
+    lines.append(f"    R[{isa.pc_slot}] = _npc")
+    return "\n".join(lines) + "\n"
+
+
+def _drop_dead_flags(isa: Isa, per_insn: list[list[str]]) -> list[list[str]]:
+    """Backward liveness over flags; every flag is live at block end and at possible exits."""
+    flags = isa.flag_vars
+    live = set(flags)
+    out: list[list[str]] = []
+    for stmts in reversed(per_insn):
+        if any(_MAY_EXIT.search(s) for s in stmts):
+            live = set(flags)
+        kept: list[str] = []
+        for s in reversed(stmts):
+            target = _flag_target(s, flags)
+            if target is not None:
+                if target not in live:
+                    continue
+                live.discard(target)
+            live.update(n for n in _NAME.findall(_rhs(s) if target else s) if n in flags)
+            kept.append(s)
+        out.append(kept[::-1])
+    return out[::-1]
+
+
+def _flag_target(stmt: str, flags: frozenset[str]) -> str | None:
+    if "\n" in stmt:
+        return None
+    head, sep, _ = stmt.partition("=")
+    name = head.strip()
+    if sep and name in flags and not stmt.lstrip().startswith(name + " ==") and "==" not in head:
+        return name
+    return None
+
+
+def _rhs(stmt: str) -> str:
+    return stmt.partition("=")[2]
+
+
+def compile_block(isa: Isa, insns: list[Insn], frames: tuple[int, ...], env: dict,
+                  eliminate_flags: bool = True) -> Block:
+    """Compile `insns` into a Block whose function runs with globals `env`."""
+    src = block_source(isa, insns, eliminate_flags=eliminate_flags)
+    ns: dict = {}
+    exec(compile(src, f"<block {insns[0].pc:#x}>", "exec"), env, ns)
+    return Block(insns[0].pc, len(insns), ns["_blk"], src, frames, insns[-1].ends_block, insns=insns)
+
+
+__all__ = ["Block", "form_block", "compile_block", "block_source", "MAX_BLOCK_INSNS", "EXIT_UNDEFINED"]

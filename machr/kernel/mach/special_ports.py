@@ -1,0 +1,25 @@
+"""Task, thread and host special port selectors and the machr auxv keys (spec §10)."""
+
+TASK_KERNEL_PORT = 1
+TASK_HOST_PORT = 2
+TASK_BOOTSTRAP_PORT = 4
+THREAD_KERNEL_PORT = 1
+HOST_PORT = 1
+HOST_PRIV_PORT = 2
+HOST_IO_MAIN_PORT = 3
+
+# Registered ports (mach_ports_register), CMU limit.
+TASK_PORT_REGISTER_MAX = 4
+
+# auxv keys (spec §10.2)
+AT_NULL = 0
+AT_PHDR = 3
+AT_PHENT = 4
+AT_PHNUM = 5
+AT_PAGESZ = 6
+AT_ENTRY = 9
+AT_MACHR_TASK_SELF = 0x4D01
+AT_MACHR_THREAD_SELF = 0x4D02
+AT_MACHR_HOST_PRIV = 0x4D03
+AT_MACHR_DEVICE_MASTER = 0x4D04
+AT_MACHR_BOOTSTRAP = 0x4D05

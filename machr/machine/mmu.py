@@ -1,0 +1,264 @@
+"""The MMU: a software TLB in front of a walker of the architecture's real page tables.
+
+The TLB is direct-mapped over virtual page numbers.  Each slot has one tag
+per access kind (read / write / execute) and the host offset of the frame;
+a tag holds the VPN only while that access is allowed *without a walk*:
+
+* the write tag is set only once the leaf is dirty, so the first write
+  goes through the walker, which sets D (x86) or clears AP[2] (DBM, arm);
+* the write tag is never set for a frame holding translated code, so a
+  store to code takes the slow path, which tells the JIT to drop its
+  translations of that frame (self-modifying and freshly loaded code).
+
+The tag arrays are `array('q')` (fast scalar access from Python) with numpy
+views over the same memory (`*_np`) for bulk invalidation and for numba.
+
+The kernel changes `root` through `activate` and invalidates exactly where
+hardware would need TLB maintenance (`invalidate_page`, `flush`).
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from typing import Callable
+
+import numpy as np
+
+from machr.machine.exits import ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, MemFault
+from machr.machine.memory import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PhysicalMemory
+
+TLB_BITS = 12
+TLB_SIZE = 1 << TLB_BITS
+TLB_MASK = TLB_SIZE - 1
+
+_ACCESS_PERM = {ACCESS_READ: 0, ACCESS_WRITE: 1, ACCESS_EXEC: 2}   # → PERM_W / PERM_X bits
+
+
+class Mmu:
+    """Address translation for the one simulated processor."""
+
+    def __init__(self, mem: PhysicalMemory, paging):
+        self.mem = mem
+        self.paging = paging
+        self.root = -1                      # physical address of the top-level table; -1 = none
+        self.rtag = array("q", [-1]) * TLB_SIZE
+        self.wtag = array("q", [-1]) * TLB_SIZE
+        self.xtag = array("q", [-1]) * TLB_SIZE
+        self.base = array("q", [0]) * TLB_SIZE
+        self.rtag_np, self.wtag_np, self.xtag_np, self.base_np = (
+            np.frombuffer(a, dtype=np.int64) for a in (self.rtag, self.wtag, self.xtag, self.base))
+        self.code_frames = bytearray(mem.nframes)      # 1 = the JIT holds translations of this frame
+        self.on_code_write: Callable[[int], None] = lambda frame: None
+        self.walks = 0
+        self.accessors = self._make_accessors()
+
+    # --- context -----------------------------------------------------------
+    def activate(self, root: int) -> None:
+        """Switch address space (CR3 / TTBR0 write without ASIDs): flush the TLB."""
+        if root != self.root:
+            self.root = root
+            self.flush()
+
+    def flush(self) -> None:
+        self.rtag_np.fill(-1)
+        self.wtag_np.fill(-1)
+        self.xtag_np.fill(-1)
+
+    def invalidate_page(self, va: int) -> None:
+        """INVLPG / TLBI VAE1 for one page of the current address space."""
+        vpn = va >> PAGE_SHIFT
+        i = vpn & TLB_MASK
+        if self.rtag[i] == vpn or self.wtag[i] == vpn or self.xtag[i] == vpn:
+            self.rtag[i] = self.wtag[i] = self.xtag[i] = -1
+
+    def mark_code_frame(self, frame: int) -> None:
+        """The JIT translated code from `frame`: make stores to it take the slow path."""
+        if not self.code_frames[frame]:
+            self.code_frames[frame] = 1
+            hit = self.base_np == (frame << PAGE_SHIFT)
+            self.wtag_np[hit] = -1
+
+    # --- the walk ----------------------------------------------------------
+    def walk(self, root: int, va: int, access: int) -> int:
+        """Translate `va` through the tables at `root`; return the physical address.
+
+        Sets Accessed/Dirty (AF/DBM) in the leaf like hardware does.  Raises
+        MemFault for a non-user or unmapped address or a permission miss.
+        """
+        pg = self.paging
+        if root < 0 or not pg.user_va_ok(va):
+            raise MemFault(va, access)
+        m64 = self.mem.m64
+        need = _ACCESS_PERM[access]
+        table = root
+        allowed = pg.PERM_W | pg.PERM_X | pg.PERM_U
+        for level in range(pg.LEVELS):
+            ea = table + pg.index(va, level) * 8
+            e = m64[ea >> 3]
+            if not pg.is_valid(e, level):
+                raise MemFault(va, access)
+            if pg.is_table(e, level):
+                allowed &= pg.table_perms(e)
+                table = pg.entry_pa(e)
+                continue
+            allowed &= pg.perms(e)
+            if not allowed & pg.PERM_U or (need == 1 and not allowed & pg.PERM_W) or (
+                    need == 2 and not allowed & pg.PERM_X):
+                raise MemFault(va, access)
+            ne = pg.mark(e, access == ACCESS_WRITE)
+            if ne != e:
+                m64[ea >> 3] = ne
+            size = pg.leaf_size(level)
+            pa = pg.entry_pa(e) + (va & (size - 1))
+            if pa >= self.mem.size:
+                raise MemFault(va, access)
+            return pa
+        raise MemFault(va, access)      # pragma: no cover - LEVELS exhausted means a malformed table
+
+    def translate(self, va: int, access: int) -> int:
+        """Physical address of `va` for `access` in the current space, filling the TLB."""
+        self.walks += 1
+        pa = self.walk(self.root, va, access)
+        vpn = va >> PAGE_SHIFT
+        i = vpn & TLB_MASK
+        frame_base = pa & ~PAGE_MASK
+        if self.base[i] != frame_base:
+            self.rtag[i] = self.wtag[i] = self.xtag[i] = -1
+            self.base[i] = frame_base
+        if access == ACCESS_EXEC:
+            self.xtag[i] = vpn
+        else:
+            self.rtag[i] = vpn
+            if access == ACCESS_WRITE and not self.code_frames[pa >> PAGE_SHIFT]:
+                self.wtag[i] = vpn
+        return pa
+
+    # --- slow paths (page crossing, TLB miss, code pages) ------------------
+    def load(self, va: int, n: int, access: int = ACCESS_READ) -> bytes:
+        va &= 0xFFFFFFFFFFFFFFFF
+        first = PAGE_SIZE - (va & PAGE_MASK)
+        if n <= first:
+            pa = self.translate(va, access)
+            return bytes(self.mem.buf[pa:pa + n])
+        pa1 = self.translate(va, access)
+        pa2 = self.translate(va + first, access)
+        buf = self.mem.buf
+        return bytes(buf[pa1:pa1 + first]) + bytes(buf[pa2:pa2 + n - first])
+
+    def store(self, va: int, data: bytes) -> None:
+        """Store with both pages checked before any byte changes (precise faults)."""
+        va &= 0xFFFFFFFFFFFFFFFF
+        n = len(data)
+        first = PAGE_SIZE - (va & PAGE_MASK)
+        pieces = [(self.translate(va, ACCESS_WRITE), data[:first])]
+        if n > first:
+            pieces.append((self.translate(va + first, ACCESS_WRITE), data[first:]))
+        for pa, chunk in pieces:
+            frame = pa >> PAGE_SHIFT
+            if self.code_frames[frame]:
+                self.code_frames[frame] = 0
+                self.on_code_write(frame)
+            self.mem.buf[pa:pa + len(chunk)] = chunk
+
+    def fetch(self, va: int, n: int) -> bytes:
+        """Instruction bytes at `va` (execute permission), never past the page of `va`."""
+        n = min(n, PAGE_SIZE - (va & PAGE_MASK))
+        pa = self.translate(va, ACCESS_EXEC)
+        return bytes(self.mem.buf[pa:pa + n])
+
+    def frame_of(self, va: int, access: int = ACCESS_EXEC) -> int:
+        return self.translate(va, access) >> PAGE_SHIFT
+
+    # --- accessors for translated code --------------------------------------
+    def _make_accessors(self) -> dict[str, Callable]:
+        """ld8..ld128 / st8..st128 closures: TLB hit inline, everything else via the slow path.
+
+        Closures over local names keep the hit path to a few bytecodes; this
+        is the hottest code in the Python tiers.
+        """
+        rtag, wtag, base, buf = self.rtag, self.wtag, self.base, self.mem.buf
+        load, store = self.load, self.store
+        u16, u32, u64 = (struct.Struct(f).unpack_from for f in ("<H", "<I", "<Q"))
+        p16, p32, p64 = (struct.Struct(f).pack_into for f in ("<H", "<I", "<Q"))
+
+        def ld8(a):
+            v = a >> 12
+            i = v & TLB_MASK
+            if rtag[i] == v:
+                return buf[base[i] | (a & 0xFFF)]
+            return load(a, 1)[0]
+
+        def ld16(a):
+            v = a >> 12
+            i = v & TLB_MASK
+            if rtag[i] == v and (a & 0xFFF) <= 0xFFE:
+                return u16(buf, base[i] | (a & 0xFFF))[0]
+            return int.from_bytes(load(a, 2), "little")
+
+        def ld32(a):
+            v = a >> 12
+            i = v & TLB_MASK
+            if rtag[i] == v and (a & 0xFFF) <= 0xFFC:
+                return u32(buf, base[i] | (a & 0xFFF))[0]
+            return int.from_bytes(load(a, 4), "little")
+
+        def ld64(a):
+            v = a >> 12
+            i = v & TLB_MASK
+            if rtag[i] == v and (a & 0xFFF) <= 0xFF8:
+                return u64(buf, base[i] | (a & 0xFFF))[0]
+            return int.from_bytes(load(a, 8), "little")
+
+        def ld128(a):
+            v = a >> 12
+            i = v & TLB_MASK
+            if rtag[i] == v and (a & 0xFFF) <= 0xFF0:
+                p = base[i] | (a & 0xFFF)
+                return u64(buf, p)[0] | (u64(buf, p + 8)[0] << 64)
+            return int.from_bytes(load(a, 16), "little")
+
+        def st8(a, x):
+            v = a >> 12
+            i = v & TLB_MASK
+            if wtag[i] == v:
+                buf[base[i] | (a & 0xFFF)] = x
+            else:
+                store(a, bytes((x,)))
+
+        def st16(a, x):
+            v = a >> 12
+            i = v & TLB_MASK
+            if wtag[i] == v and (a & 0xFFF) <= 0xFFE:
+                p16(buf, base[i] | (a & 0xFFF), x)
+            else:
+                store(a, x.to_bytes(2, "little"))
+
+        def st32(a, x):
+            v = a >> 12
+            i = v & TLB_MASK
+            if wtag[i] == v and (a & 0xFFF) <= 0xFFC:
+                p32(buf, base[i] | (a & 0xFFF), x)
+            else:
+                store(a, x.to_bytes(4, "little"))
+
+        def st64(a, x):
+            v = a >> 12
+            i = v & TLB_MASK
+            if wtag[i] == v and (a & 0xFFF) <= 0xFF8:
+                p64(buf, base[i] | (a & 0xFFF), x)
+            else:
+                store(a, x.to_bytes(8, "little"))
+
+        def st128(a, x):
+            v = a >> 12
+            i = v & TLB_MASK
+            if wtag[i] == v and (a & 0xFFF) <= 0xFF0:
+                p = base[i] | (a & 0xFFF)
+                p64(buf, p, x & 0xFFFFFFFFFFFFFFFF)
+                p64(buf, p + 8, x >> 64)
+            else:
+                store(a, x.to_bytes(16, "little"))
+
+        return {"ld8": ld8, "ld16": ld16, "ld32": ld32, "ld64": ld64, "ld128": ld128,
+                "st8": st8, "st16": st16, "st32": st32, "st64": st64, "st128": st128}
