@@ -45,7 +45,7 @@ static void insert_free(struct block *b)
 
 static int grow(size_t need)
 {
-    vm_size_t size = need > HEAP_GROW ? (need + VM_PAGE_SIZE - 1) & ~(vm_size_t)(VM_PAGE_SIZE - 1) : HEAP_GROW;
+    vm_size_t size = need > HEAP_GROW ? (need + PAGE_MASK) & ~(vm_size_t)PAGE_MASK : HEAP_GROW;
     vm_address_t address = 0;
     if (vm_allocate(mach_task_self(), &address, size, TRUE) != KERN_SUCCESS)
         return 0;

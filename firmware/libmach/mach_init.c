@@ -18,11 +18,11 @@ void mach_init(const uint64_t *auxv)
     for (; auxv != 0 && auxv[0] != AT_NULL; auxv += 2) {
         mach_port_t name = (mach_port_t)auxv[1];
         switch (auxv[0]) {
-        case AT_MACH_TASK_SELF: task_self_name = name; break;
-        case AT_MACH_THREAD_SELF: thread_self_name = name; break;
-        case AT_MACH_HOST_PRIV: host_priv_name = name; break;
-        case AT_MACH_DEVICE_MASTER: device_master_name = name; break;
-        case AT_MACH_BOOTSTRAP: bootstrap_name = name; break;
+        case AT_MACHR_TASK_SELF: task_self_name = name; break;
+        case AT_MACHR_THREAD_SELF: thread_self_name = name; break;
+        case AT_MACHR_HOST_PRIV: host_priv_name = name; break;
+        case AT_MACHR_DEVICE_MASTER: device_master_name = name; break;
+        case AT_MACHR_BOOTSTRAP: bootstrap_name = name; break;
         default: break;
         }
     }

@@ -14,5 +14,6 @@
 #include <mach/mach_interface.h>
 #include <mach/task_special_ports.h>
 #include <mach/exception_types.h>
+#include <mach/thread_status.h>
 
 #endif

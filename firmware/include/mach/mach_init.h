@@ -15,11 +15,11 @@
 #define AT_PHNUM                5
 #define AT_PAGESZ               6
 #define AT_ENTRY                9
-#define AT_MACH_TASK_SELF       0x4D01
-#define AT_MACH_THREAD_SELF     0x4D02
-#define AT_MACH_HOST_PRIV       0x4D03
-#define AT_MACH_DEVICE_MASTER   0x4D04
-#define AT_MACH_BOOTSTRAP       0x4D05
+#define AT_MACHR_TASK_SELF       0x4D01
+#define AT_MACHR_THREAD_SELF     0x4D02
+#define AT_MACHR_HOST_PRIV       0x4D03
+#define AT_MACHR_DEVICE_MASTER   0x4D04
+#define AT_MACHR_BOOTSTRAP       0x4D05
 
 /* Reads the auxv (pairs of u64 key, value ending with AT_NULL). */
 void mach_init(const uint64_t *auxv);

@@ -9,8 +9,15 @@
 #include <mach/message.h>
 #include <mach/std_types.h>
 
-/* mach 2000: tasks and virtual memory */
+/* spec §9: the largest thread state in words (CMU). */
+#define THREAD_STATE_MAX 1024
+
+/* mach 2000: tasks, threads and virtual memory */
+kern_return_t task_create(mach_port_t parent, boolean_t inherit_memory, mach_port_t *child);
 kern_return_t task_terminate(mach_port_t task);
+kern_return_t thread_create_running(mach_port_t task, int32_t flavor, const natural_t *state,
+                                    mach_msg_type_number_t count, mach_port_t *thread);
+kern_return_t vm_write(mach_port_t task, vm_address_t address, const void *data, mach_msg_type_number_t count);
 kern_return_t vm_allocate(mach_port_t task, vm_address_t *address, vm_size_t size, boolean_t anywhere);
 kern_return_t vm_deallocate(mach_port_t task, vm_address_t address, vm_size_t size);
 

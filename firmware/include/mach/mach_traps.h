@@ -4,12 +4,12 @@
 
 #include <mach/message.h>
 
-#define MACH_MSG_TRAP_NUM           (-25)
-#define MACH_REPLY_PORT_TRAP_NUM    (-26)
-#define THREAD_SELF_TRAP_NUM        (-27)
-#define TASK_SELF_TRAP_NUM          (-28)
-#define HOST_SELF_TRAP_NUM          (-29)
-#define MACH_PRINT_TRAP_NUM         (-30)
+#define MACH_MSG_TRAP               (-25)
+#define MACH_REPLY_PORT             (-26)
+#define THREAD_SELF_TRAP            (-27)
+#define TASK_SELF_TRAP              (-28)
+#define HOST_SELF_TRAP              (-29)
+#define MACH_PRINT                  (-30)
 
 mach_msg_return_t mach_msg_trap(mach_msg_header_t *msg, mach_msg_option_t option,
                                 mach_msg_size_t send_size, mach_msg_size_t rcv_size,

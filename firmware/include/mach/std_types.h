@@ -31,6 +31,7 @@ typedef uint32_t vm_inherit_t;
 #define VM_INHERIT_COPY  1
 #define VM_INHERIT_NONE  2
 
-#define VM_PAGE_SIZE 4096
+#define PAGE_SIZE 4096
+#define PAGE_MASK (PAGE_SIZE - 1)
 
 #endif

@@ -19,7 +19,7 @@ class IpcEntry:
     index of a kernel-chosen name (None for user-chosen names).
     """
 
-    __slots__ = ("name", "type", "urefs", "object", "dnrequest", "slot")
+    __slots__ = ("dnrequest", "name", "object", "slot", "type", "urefs")
 
     def __init__(self, name: int, slot: int | None = None):
         self.name = name

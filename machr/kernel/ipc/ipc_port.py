@@ -36,10 +36,24 @@ class IpcPort:
     """
 
     __slots__ = (
-        "active", "receiver", "receiver_name", "destination", "pset",
-        "srights", "sorights", "mscount", "seqno", "qlimit",
-        "messages", "receivers", "senders",
-        "nsrequest", "pdrequest", "dnrequests", "kobject", "kotype",
+        "active",
+        "destination",
+        "dnrequests",
+        "kobject",
+        "kotype",
+        "messages",
+        "mscount",
+        "nsrequest",
+        "pdrequest",
+        "pset",
+        "qlimit",
+        "receiver",
+        "receiver_name",
+        "receivers",
+        "senders",
+        "seqno",
+        "sorights",
+        "srights",
     )
 
     def __init__(self, kobject: Any = None, kotype: str | None = None):

@@ -10,7 +10,7 @@ class IpcPset:
     `receivers` holds the receive calls waiting on the set.
     """
 
-    __slots__ = ("active", "space", "name", "members", "receivers")
+    __slots__ = ("active", "members", "name", "receivers", "space")
 
     def __init__(self, space, name: int):
         self.active = True

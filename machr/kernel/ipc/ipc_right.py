@@ -17,6 +17,7 @@ from machr.kernel.ipc.ipc_port import (
     ipc_port_clear_receiver,
     ipc_port_destroy,
     ipc_port_release_send,
+    ipc_port_release_sonce,
 )
 from machr.kernel.ipc.ipc_pset import IpcPset, ipc_pset_destroy
 from machr.kernel.ipc.ipc_space import IpcSpace
@@ -236,7 +237,10 @@ def ipc_object_destroy(port: Any, rtype: int) -> None:
     if rtype == MACH_MSG_TYPE_PORT_SEND:
         ipc_port_release_send(port)
     elif rtype == MACH_MSG_TYPE_PORT_SEND_ONCE:
-        ipc_notify.ipc_notify_send_once(port)
+        if port.active:                 # spec §6: only while the port lives
+            ipc_notify.ipc_notify_send_once(port)
+        else:
+            ipc_port_release_sonce(port)
     elif rtype == MACH_MSG_TYPE_PORT_RECEIVE:
         port.destination = None
         ipc_port_destroy(port)

@@ -35,7 +35,7 @@ class IpcSpace:
     holds its send and/or receive right (spec §3: they share one name).
     """
 
-    __slots__ = ("task", "active", "entries", "reverse", "max_entries", "_gens", "_free", "_next_slot")
+    __slots__ = ("_free", "_gens", "_next_slot", "active", "entries", "max_entries", "reverse", "task")
 
     def __init__(self, task: Any, max_entries: int = IPC_SPACE_ENTRIES_MAX):
         self.task = task
@@ -94,6 +94,15 @@ class IpcSpace:
         if entry.slot is not None:
             self._gens[entry.slot] = (self._gens[entry.slot] + 1) & MACH_PORT_GEN_MASK
             heapq.heappush(self._free, entry.slot)
+
+    def entry_rename(self, entry: IpcEntry, name: int) -> None:
+        """Move `entry` to the free user-chosen `name`; its old kernel slot is released."""
+        del self.entries[entry.name]
+        if entry.slot is not None:
+            self._gens[entry.slot] = (self._gens[entry.slot] + 1) & MACH_PORT_GEN_MASK
+            heapq.heappush(self._free, entry.slot)
+        entry.name, entry.slot = name, None
+        self.entries[name] = entry
 
     def lookup(self, name: int) -> IpcEntry | None:
         """The entry for `name` with its rights made current (CMU ipc_right_check), or None."""

@@ -27,7 +27,7 @@ from machr.machine.mmu import Mmu
 from machr.kernel.vm.vm_page import VmPagePool
 
 STACK_SIZE = 8 << 20
-KERNEL_VERSION = "machr 0.1.0: Mach 3.0 personality in Python ({arch}, {tier})"
+KERNEL_VERSION = "machr 0.1.0 (Mach 3.0 personality in Python; {arch})"
 
 
 def isa_for(arch: str) -> Isa:
@@ -61,10 +61,14 @@ class Kernel:
         self.halt_status: int | None = None
         self.halt_reason = ""
         self.yield_requested = False
-        self.version = KERNEL_VERSION.format(arch=arch, tier=tier)
+        self.version = KERNEL_VERSION.format(arch=arch)
         self._ipc_startup()
 
     def _ipc_startup(self) -> None:
+        """Kernel ports and the MIG servers behind them (importing a server registers its routines)."""
+        import machr.kernel.ipc.mach_port  # noqa: F401
+        import machr.kernel.kern.task_server  # noqa: F401
+        import machr.kernel.vm.vm_user  # noqa: F401
         from machr.kernel.device.ds_routines import DeviceServer
         from machr.kernel.kern.host import Host
 
@@ -140,6 +144,19 @@ class Kernel:
             self.tasks.remove(task)
         if task is self.init_task and self.halt_status is None:
             self.halt(0 if why in ("", "terminated") else 1, f"init ended ({task.exit_status})")
+
+    def thread_terminate(self, thread) -> None:
+        """Stop one thread; the last thread of a task takes the task with it (CMU)."""
+        if thread.state == TH_HALTED:
+            return
+        if all(t.state == TH_HALTED or t is thread for t in thread.task.threads):
+            self.task_terminate(thread.task)
+            return
+        thread.state = TH_HALTED
+        thread.continuation = None
+        hook, thread.abort_hook = thread.abort_hook, None
+        if hook is not None:
+            hook()
 
     def halt(self, status: int, reason: str) -> None:
         if self.halt_status is None:

@@ -1,0 +1,41 @@
+"""The aarch64 (A64, EL0) ISA package: exports `ISA` (see machr.isa.base)."""
+
+from __future__ import annotations
+
+from machr.isa.aarch64 import abi, fp, helpers, state
+from machr.isa.aarch64.decoder import decode
+from machr.isa.aarch64.semantics import translate
+from machr.isa.base import Isa
+
+
+def _paging():
+    """The lead's page-table module, when it exists (machr.isa.aarch64.paging)."""
+    try:
+        from machr.isa.aarch64 import paging
+    except ImportError:
+        return None
+    return paging
+
+
+def _globals() -> dict:
+    out = {}
+    for module in (helpers, fp):
+        out.update({k: v for k, v in vars(module).items() if callable(v) and not k.startswith("_")
+                    and getattr(v, "__module__", None) == module.__name__})
+    return out
+
+
+ISA = Isa(
+    name="aarch64",
+    elf_machine="EM_AARCH64",
+    nregs=state.NREGS,
+    pc_slot=state.PC_SLOT,
+    state_vars=state.STATE_VARS,
+    flag_vars=state.FLAG_VARS,
+    max_insn_len=4,
+    decode=decode,
+    translate=translate,
+    globals=_globals(),
+    paging=_paging(),
+    abi=abi,
+)

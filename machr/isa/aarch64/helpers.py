@@ -1,0 +1,52 @@
+"""Functions the aarch64 semantics' statements call (they go into `ISA.globals`).
+
+Plain integer code, one job each, so that a later numba tier can compile them
+as they are.  Bit-level operations with no short Python expression live here;
+floating point lives in `fp.py`.
+"""
+
+from __future__ import annotations
+
+
+def clz(v: int, width: int) -> int:
+    """Leading zero bits of a `width`-bit value."""
+    n = 0
+    bit = 1 << (width - 1)
+    while n < width and not v & bit:
+        n += 1
+        bit >>= 1
+    return n
+
+
+def rbit(v: int, width: int) -> int:
+    out = 0
+    for _ in range(width):
+        out = (out << 1) | (v & 1)
+        v >>= 1
+    return out
+
+
+def rev_bytes(v: int, width: int, container: int) -> int:
+    """Reverse the bytes inside each `container`-bit chunk of a `width`-bit value (rev16/rev32/rev)."""
+    out = 0
+    for base in range(0, width, container):
+        chunk = (v >> base) & ((1 << container) - 1)
+        rev = 0
+        for _ in range(container // 8):
+            rev = (rev << 8) | (chunk & 0xFF)
+            chunk >>= 8
+        out |= rev << base
+    return out
+
+
+def sdiv(a: int, b: int, width: int) -> int:
+    """Signed division truncating toward zero; x/0 = 0 (A64 never traps); result masked."""
+    if b == 0:
+        return 0
+    half = 1 << (width - 1)
+    a = (a ^ half) - half
+    b = (b ^ half) - half
+    q = abs(a) // abs(b)
+    if (a < 0) != (b < 0):
+        q = -q
+    return q & ((1 << width) - 1)

@@ -1,0 +1,32 @@
+"""The x86-64 ISA package: decoder, semantics, register layout and Mach ABI."""
+
+from __future__ import annotations
+
+import importlib
+
+from machr.isa.base import Isa
+from machr.isa.x86_64 import abi, decoder, helpers, semantics, state
+
+
+def _paging():
+    """The page-table module (written by the machine's owner); None until it exists."""
+    try:
+        return importlib.import_module("machr.isa.x86_64.paging")
+    except ModuleNotFoundError:
+        return None
+
+
+ISA = Isa(
+    name="x86_64",
+    elf_machine="EM_X86_64",
+    nregs=state.NREGS,
+    pc_slot=state.PC_SLOT,
+    state_vars=state.STATE_VARS,
+    flag_vars=state.FLAG_VARS,
+    max_insn_len=decoder.MAX_INSN_LEN,
+    decode=decoder.decode,
+    translate=semantics.translate,
+    globals=dict(helpers.GLOBALS),
+    paging=_paging(),
+    abi=abi,
+)

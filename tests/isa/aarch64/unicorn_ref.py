@@ -1,0 +1,150 @@
+"""Run one A64 instruction in Unicorn and in our semantics from the same state.
+
+`Reference` keeps one Unicorn instance (creating one costs more than running
+an instruction) with a code page and a data window; `compare` runs a word in
+both and returns the differences as text (empty = identical).
+"""
+
+from __future__ import annotations
+
+import random
+
+from unicorn import UC_ARCH_ARM64, UC_HOOK_INTR, UC_MODE_ARM, Uc, UcError
+from unicorn import arm64_const as A
+
+from machr.isa.aarch64 import ISA
+from machr.machine.exits import EXIT_BREAKPOINT, EXIT_TRAP, GuestExit, MemFault
+from tests.isa.harness import FlatMemory, run_insn
+
+CODE = 0x10000
+DATA = 0x200000
+DATA_SIZE = 0x4000
+UNMAPPED = 0x900000
+
+X_REGS = [getattr(A, f"UC_ARM64_REG_X{i}") for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
+UC_VARS = {f"x{i}": r for i, r in enumerate(X_REGS)}
+UC_VARS.update({f"q{i}": getattr(A, f"UC_ARM64_REG_Q{i}") for i in range(32)})
+UC_VARS.update(sp=A.UC_ARM64_REG_SP, fpcr=A.UC_ARM64_REG_FPCR, fpsr=A.UC_ARM64_REG_FPSR,
+               tpidr=A.UC_ARM64_REG_TPIDR_EL0)
+FLAGS = ("nf", "zf", "cf", "vf")
+
+INTERESTING = (0, 1, 2, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF,
+               0x100000000, 0x7FFFFFFFFFFFFFFF, 0x8000000000000000, 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFE)
+FP_INTERESTING = (0, 0x3FF0000000000000, 0xBFF8000000000000, 0x7FF0000000000000, 0x7FF8000000000001,
+                  0x7FF4000000000000, 0x0000000000000001, 0x43E0000000000000, 0xC3E0000000000000,
+                  0x41DFFFFFFFC00000, 0x3F800000, 0xBF800000, 0x7F800000, 0x7FC00001, 0x7FA00000,
+                  0x4F000000, 0xCF000000, 0x00000001, 0x80000000, 0x8000000000000000, 0x4059000000000000,
+                  0x400921FB54442D18, 0x40490FDB)
+
+
+def random_value(rnd: random.Random, bits: int = 64) -> int:
+    r = rnd.random()
+    if r < 0.25:
+        return rnd.choice(INTERESTING) & ((1 << bits) - 1)
+    if r < 0.35:
+        return rnd.getrandbits(8)
+    if r < 0.45:
+        return rnd.getrandbits(32)
+    return rnd.getrandbits(bits)
+
+
+def random_vector(rnd: random.Random) -> int:
+    r = rnd.random()
+    if r < 0.5:
+        return rnd.getrandbits(128)
+    lanes = [rnd.choice(FP_INTERESTING) if rnd.random() < 0.7 else rnd.getrandbits(64) for _ in range(2)]
+    if rnd.random() < 0.5:
+        lanes = [(rnd.choice(FP_INTERESTING) & 0xFFFFFFFF) | (rnd.choice(FP_INTERESTING) & 0xFFFFFFFF) << 32
+                 for _ in range(2)]
+    return lanes[0] | lanes[1] << 64
+
+
+def random_state(rnd: random.Random, insn, fault: bool = False) -> dict[str, int]:
+    """Random registers; base/index registers of memory forms point into (or, if `fault`, away from) DATA."""
+    st = {f"x{i}": random_value(rnd) for i in range(31)}
+    st.update({f"q{i}": random_vector(rnd) for i in range(32)})
+    st.update({f: rnd.getrandbits(1) for f in FLAGS})
+    st.update(sp=DATA + DATA_SIZE // 2 + 16 * rnd.randrange(-32, 32), fpcr=0, fpsr=0,
+              tpidr=random_value(rnd), excl_addr=0, excl_val=0, excl_size=0)
+    f = insn.fields
+    if "rn" in f and insn.form.startswith(("ld", "st", "cas", "atomic")):
+        base = UNMAPPED if fault else DATA + DATA_SIZE // 2 + rnd.randrange(-0x400, 0x400)
+        if f["rn"] < 31:
+            st[f"x{f['rn']}"] = base
+        if "rm" in f and f["rm"] < 31 and f["rm"] != f["rn"]:
+            st[f"x{f['rm']}"] = rnd.randrange(0, 0x40) if rnd.random() < 0.7 else (-rnd.randrange(0, 0x40)) & (2**64 - 1)
+            if f.get("option") in (2, 6):
+                st[f"x{f['rm']}"] |= rnd.getrandbits(32) << 32
+    return st
+
+
+class Reference:
+    def __init__(self, seed: int = 0):
+        self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
+        self.uc.ctl_set_cpu_model(A.UC_CPU_ARM64_MAX)      # LSE atomics and friends
+        self.uc.mem_map(CODE, 0x1000)
+        self.uc.mem_map(DATA, DATA_SIZE)
+        self.uc.hook_add(UC_HOOK_INTR, self._intr)
+        self.rnd = random.Random(seed)
+        self.data = bytes(self.rnd.getrandbits(8) for _ in range(DATA_SIZE))
+        self.intr = None
+
+    def _intr(self, uc, intno, user):
+        self.intr = intno
+        uc.emu_stop()
+
+    def run_unicorn(self, word: bytes, st: dict[str, int], prepared: bool = False):
+        uc = self.uc
+        uc.mem_write(CODE, word)
+        if not prepared:
+            uc.mem_write(DATA, self.data)
+        for name, r in UC_VARS.items():
+            uc.reg_write(r, st[name])
+        uc.reg_write(A.UC_ARM64_REG_NZCV, sum(st[f] << (31 - i) for i, f in enumerate(FLAGS)))
+        self.intr = None
+        err = None
+        try:
+            uc.emu_start(CODE, CODE + 4, count=1)
+        except UcError as e:
+            err = e
+        out = {name: uc.reg_read(r) for name, r in UC_VARS.items()}
+        nzcv = uc.reg_read(A.UC_ARM64_REG_NZCV)
+        out.update({f: (nzcv >> (31 - i)) & 1 for i, f in enumerate(FLAGS)})
+        return out, uc.reg_read(A.UC_ARM64_REG_PC), err, self.intr, bytes(uc.mem_read(DATA, DATA_SIZE))
+
+    def flat_memory(self) -> FlatMemory:
+        mem = FlatMemory()
+        mem.map(DATA, self.data)
+        return mem
+
+    def compare(self, word: bytes, st: dict[str, int], ignore: frozenset[str] = frozenset()) -> list[str]:
+        """Differences between Unicorn and our semantics for one instruction from state `st`."""
+        insn = ISA.decode(word, CODE)
+        ref, ref_pc, err, intr, ref_mem = self.run_unicorn(word, st)
+        mem = self.flat_memory()
+        ours, npc, exit_ = run_insn(ISA, insn, st, mem)
+        our_mem = mem.read_bytes(DATA, DATA_SIZE)
+        diffs = []
+        if err is not None:          # unicorn faulted: we must raise MemFault and change nothing
+            if not isinstance(exit_, MemFault):
+                diffs.append(f"unicorn {err}, ours {exit_!r}")
+            ref, ref_mem = dict(st), self.data
+            ours = {k: v for k, v in ours.items()}
+        elif intr is not None:       # svc (2) / brk (7)
+            want = EXIT_TRAP if intr == 2 else EXIT_BREAKPOINT
+            if not (isinstance(exit_, GuestExit) and exit_.reason == want):
+                diffs.append(f"interrupt {intr}, ours {exit_!r}")
+        else:
+            if exit_ is not None:
+                diffs.append(f"ours exited {exit_!r}")
+            if npc != ref_pc:
+                diffs.append(f"pc {npc:#x} != {ref_pc:#x}")
+        for name in UC_VARS.keys() | set(FLAGS):
+            if name in ignore:
+                continue
+            if ours[name] != ref[name]:
+                diffs.append(f"{name}: ours {ours[name]:#x} unicorn {ref[name]:#x} (was {st[name]:#x})")
+        if our_mem != ref_mem:
+            at = next(i for i in range(DATA_SIZE) if our_mem[i] != ref_mem[i])
+            diffs.append(f"memory differs at {DATA + at:#x}")
+        return diffs
