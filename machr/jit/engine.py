@@ -48,6 +48,7 @@ class Engine:
         self.clock = 0                       # instructions retired on this processor, ever
         self.clock_base = 0                  # retired count at the entry of the running unit
         self.stats = EngineStats()
+        self.trace = None        # callable(R, clock) at every canonical block boundary (lockstep checks)
         self.caches: dict[object, dict[int, Block]] = {}
         self.by_frame: dict[int, list[tuple[dict[int, Block], int]]] = {}
         mmu.on_code_write = self.invalidate_frame
@@ -123,6 +124,7 @@ class Engine:
         in_block = 0
         start_page = pc >> 12
         st = self.stats
+        trace = self.trace
         try:
             while True:
                 if prev is not None and prev.succ_pc == pc and prev.succ.valid:
@@ -154,6 +156,8 @@ class Engine:
                         continue
                     in_block = 0
                     start_page = pc >> 12
+                if trace is not None:
+                    trace(R, self.clock + retired)
                 if retired >= budget:
                     return Exit(EXIT_QUANTUM, pc, retired=retired)
         finally:

@@ -79,7 +79,7 @@ class Emit:
             offset = f" + {disp:#x}" if disp > 0 else f" - {-disp:#x}" if disp < 0 else ""
             expr = f"({' + '.join(regs)}{offset}) & {amask:#x}"
         if segment and seg in ("fs", "gs"):
-            expr = f"({expr} + {seg}_base) & {M64:#x}"
+            expr = f"(({expr}) + {seg}_base) & {M64:#x}"
         return expr if expr.isidentifier() or expr.startswith("0x") or expr == "0" else self.let(expr)
 
     # -- operands ---------------------------------------------------------------

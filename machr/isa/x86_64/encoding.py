@@ -187,7 +187,7 @@ FF /6 | push | Eq | push
 6A | push | Ibs | push
 68 | push | Iz | push
 58+r | pop | Zq | pop
-8F /0 | pop | Eq | pop
+8F /0 reg | pop | Eq | pop
 C9 | leave | | leave
 9C | pushf/pushfq/pushfq | | pushf
 9D | popf/popfq/popfq | | popf

@@ -396,9 +396,9 @@ def mig_reply_send(msgid: int, reply: tuple[Any, int], result: tuple | int) -> N
     `result` is what the handler would have returned: the outputs tuple, or a
     kern_return.  The reply is byte for byte the one an immediate answer gives.
     """
-    from machr.kernel.ipc.ipc_mqueue import ipc_kmsg_send_kernel
-
     from types import SimpleNamespace
+
+    from machr.kernel.ipc.ipc_mqueue import ipc_kmsg_send_kernel
 
     routine = mig_routines[msgid]
     request = SimpleNamespace(msgid=msgid)      # the reply builders only need the request's id

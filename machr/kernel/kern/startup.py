@@ -10,6 +10,7 @@ one, run it on the CPU until an exit, service the exit (`user_trap`).
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 from machr.isa.base import Isa
@@ -57,6 +58,8 @@ class Kernel:
         self.max_insns = max_insns
         self._log = log or (lambda line: print(f"machr: {line}", file=sys.stderr, flush=True))
         self.tasks: list[Task] = []
+        self.task_ids = itertools.count(1)
+        self.thread_ids = itertools.count(1)
         self.init_task: Task | None = None
         self.halt_status: int | None = None
         self.halt_reason = ""

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-
 from machr.kernel.kern import copy
 from machr.kernel.mach.kern_return import KERN_SUCCESS
 from machr.kernel.vm.pmap import Pmap
 from machr.kernel.vm.vm_map import VmMap, round_page
-
-_task_ids = itertools.count(1)
 
 
 class Task:
@@ -19,7 +15,7 @@ class Task:
         from machr.kernel.ipc.ipc_space import IpcSpace
 
         self.kernel = kernel
-        self.task_id = next(_task_ids)
+        self.task_id = next(kernel.task_ids)
         self.name = name
         pmap = Pmap(kernel.isa.paging, kernel.pool, on_change=kernel.pmap_changed)
         self.map = VmMap(pmap, 0x1000, kernel.isa.paging.VA_LIMIT - 0x1000)

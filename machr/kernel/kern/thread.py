@@ -8,13 +8,10 @@ abi module.  Nothing is copied at a context switch.
 
 from __future__ import annotations
 
-import itertools
 from array import array
 from typing import Callable
 
 from machr.kernel.kern.sched_prim import QUANTUM_INSNS, TH_HALTED, TH_STOPPED, TH_WAIT
-
-_thread_ids = itertools.count(1)
 
 
 class Thread:
@@ -23,7 +20,7 @@ class Thread:
     def __init__(self, task):
         self.task = task
         self.kernel = task.kernel
-        self.thread_id = next(_thread_ids)
+        self.thread_id = next(self.kernel.thread_ids)
         self.R = array("Q", bytes(8 * self.kernel.isa.nregs))
         self.state = TH_STOPPED
         self.suspend_count = 0

@@ -116,7 +116,8 @@ class Unicorn:
         try:
             uc.emu_start(CODE, CODE + 0x1000, count=1)
         except unicorn.UcError as e:
-            fault = e
+            if e.errno != unicorn.UC_ERR_FETCH_UNMAPPED:     # a branch executed, then its target was fetched
+                fault = e
         out = {v: uc.reg_read(r) for r, v in zip(_UC_GPR, GPRS)}
         fl = uc.reg_read(X.UC_X86_REG_EFLAGS)
         out.update({f: fl >> b & 1 for f, b in FLAG_BITS.items()})
@@ -138,6 +139,8 @@ def compare_one(uc: Unicorn, enc: Encoding, rng: random.Random, memory: bool | N
         return None
     if insn.form in ("shld", "shrd") and insn.fields["osz"] == 16:
         return None                                  # counts > 16 are undefined for 16-bit shld/shrd
+    if insn.form in ("lahf", "sahf") and 0x40 <= code[0] <= 0x4F:
+        return None                                  # QEMU takes AH as SPL under a REX prefix
     data = rng.randbytes(DATA_SIZE)
     ref, ref_pc, ref_data, fault = uc.run(code, state, data)
     mem = FlatMemory()

@@ -11,7 +11,6 @@ import pytest
 from machr.kernel.ipc import ipc_mqueue, mach_msg
 from machr.kernel.ipc.ipc_space import IpcSpace
 from machr.kernel.kern.copy import CopyError
-from machr.kernel.mach.vm_types import PAGE_SIZE
 
 MEM_SIZE = 1 << 20
 HEAP_BASE = 0x80000  # vm_allocate_anywhere hands out pages from here up

@@ -24,7 +24,7 @@ def _pair(task_a, task_b):
 
 
 def test_complex_message_round_trip(task_a, task_b, sched):
-    ta, tb, rcv, port, dest = _pair(task_a, task_b)
+    ta, tb, rcv, _port, dest = _pair(task_a, task_b)
     reply = mach_reply_port(ta)
     task_a.copyout(0x3000, b"out-of-line!")
     msg = (header(0x80001513, 0, dest, reply, 7) + struct.pack("<I", 2) + port_desc(reply, 20)
@@ -46,7 +46,7 @@ def test_complex_message_round_trip(task_a, task_b, sched):
 
 
 def test_header_errors_consume_nothing(task_a, task_b, sched):
-    ta, tb, rcv, port, dest = _pair(task_a, task_b)
+    ta, _tb, _rcv, port, dest = _pair(task_a, task_b)
     cases = [
         (header(0x13, 24, dest, 0, 1)[:20], m.MACH_SEND_MSG_TOO_SMALL),
         (header(0x40000013, 24, dest, 0, 1), m.MACH_SEND_INVALID_HEADER),
@@ -66,7 +66,7 @@ def test_header_errors_consume_nothing(task_a, task_b, sched):
 
 
 def test_body_error_destroys_message(task_a, task_b, sched):
-    ta, tb, rcv, port, dest = _pair(task_a, task_b)
+    ta, _tb, _rcv, port, dest = _pair(task_a, task_b)
     reply = mach_reply_port(ta)
     reply_port = task_a.space.entries[reply].object
     msg = header(0x80001511, 0, dest, reply, 1) + struct.pack("<I", 1) + port_desc(0x777, 19)
@@ -77,7 +77,7 @@ def test_body_error_destroys_message(task_a, task_b, sched):
 
 
 def test_queue_limit_timeout_pseudo_receive(task_a, task_b, sched):
-    ta, tb, rcv, port, dest = _pair(task_a, task_b)
+    ta, _tb, _rcv, port, dest = _pair(task_a, task_b)
     port.qlimit = 0
     msg = header(0x13, 24, dest, 0, 5)
     task_a.copyout(0x1000, msg)
@@ -90,7 +90,7 @@ def test_queue_limit_timeout_pseudo_receive(task_a, task_b, sched):
 
 
 def test_blocking_receive_wakes_on_send_and_on_abort(task_a, task_b, sched):
-    ta, tb, rcv, port, dest = _pair(task_a, task_b)
+    ta, tb, rcv, _port, dest = _pair(task_a, task_b)
     assert mach_msg_trap(tb, 0x2000, RCV, 0, 100, rcv, 0) is None
     task_a.copyout(0x1000, header(0x13, 24, dest, 0, 9))
     assert mach_msg_trap(ta, 0x1000, SEND, 24, 0, 0, 0) == 0

@@ -7,12 +7,22 @@ from machr.kernel.ipc.ipc_right import ipc_right_copyin, ipc_right_copyout, ipc_
 from machr.kernel.ipc.ipc_space import ipc_space_destroy, ipc_space_insert_send
 from machr.kernel.ipc.mach_msg import mach_reply_port
 from machr.kernel.ipc.mach_port import mach_port_allocate, mach_port_request_notification
-from machr.kernel.mach.kern_return import KERN_INVALID_NAME, KERN_INVALID_RIGHT, KERN_INVALID_VALUE, \
-    KERN_UREFS_OVERFLOW
+from machr.kernel.mach.kern_return import (
+    KERN_INVALID_NAME,
+    KERN_INVALID_RIGHT,
+    KERN_INVALID_VALUE,
+    KERN_UREFS_OVERFLOW,
+)
 from machr.kernel.mach.message import MACH_MSG_TYPE_MAKE_SEND_ONCE
 from machr.kernel.mach.notify import MACH_NOTIFY_DEAD_NAME, MACH_NOTIFY_NO_SENDERS, MACH_NOTIFY_SEND_ONCE
-from machr.kernel.mach.port import MACH_PORT_RIGHT_RECEIVE, MACH_PORT_RIGHT_SEND, MACH_PORT_TYPE_DEAD_NAME, \
-    MACH_PORT_TYPE_RECEIVE, MACH_PORT_TYPE_SEND, MACH_PORT_UREFS_MAX
+from machr.kernel.mach.port import (
+    MACH_PORT_RIGHT_RECEIVE,
+    MACH_PORT_RIGHT_SEND,
+    MACH_PORT_TYPE_DEAD_NAME,
+    MACH_PORT_TYPE_RECEIVE,
+    MACH_PORT_TYPE_SEND,
+    MACH_PORT_UREFS_MAX,
+)
 
 from .conftest import FakeThread
 

@@ -2,7 +2,8 @@
 
 import struct
 
-from hypothesis import settings, strategies as st
+from hypothesis import settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from machr.kernel.ipc import ipc_mqueue, mach_msg
@@ -12,8 +13,13 @@ from machr.kernel.ipc.ipc_right import ipc_right_copyin
 from machr.kernel.ipc.ipc_space import ipc_space_destroy
 from machr.kernel.ipc.mach_msg import mach_msg_trap, mach_reply_port
 from machr.kernel.ipc.mach_port import mach_port_deallocate, mach_port_destroy, mach_port_request_notification
-from machr.kernel.mach.message import MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_RCV_MSG, MACH_RCV_TIMEOUT, MACH_SEND_MSG, \
-    MACH_SEND_TIMEOUT
+from machr.kernel.mach.message import (
+    MACH_MSG_TYPE_MAKE_SEND_ONCE,
+    MACH_RCV_MSG,
+    MACH_RCV_TIMEOUT,
+    MACH_SEND_MSG,
+    MACH_SEND_TIMEOUT,
+)
 from machr.kernel.mach.notify import MACH_NOTIFY_NO_SENDERS
 from machr.kernel.mach.port import MACH_PORT_TYPE_DEAD_NAME, MACH_PORT_TYPE_SEND, MACH_PORT_TYPE_SEND_ONCE
 

@@ -1,0 +1,43 @@
+"""Shared fixtures: booting the firmware in-process with a scripted console."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from machr.console.plain import PlainConsole
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRMWARE = ROOT / "firmware" / "build"
+ARCHES = ("x86_64", "aarch64")
+TIERS = ("interp", "jit")
+
+
+def firmware(arch: str, program: str) -> Path:
+    return FIRMWARE / arch / f"{program}.elf"
+
+
+def boot(arch: str, program: str, tier: str = "jit", stdin: bytes = b"", max_insns: int | None = None,
+         mem: int = 16 << 20):
+    """Boot `program` as init; returns (kernel, status, stdout bytes, kernel log lines)."""
+    from machr.kernel.kern.startup import Kernel, load_elf_file
+
+    out = io.BytesIO()
+    log: list[str] = []
+    image = load_elf_file(str(firmware(arch, program)), 1 << 47, mem)
+    kernel = Kernel(arch, mem, tier, PlainConsole(io.BytesIO(stdin), out), max_insns=max_insns, log=log.append)
+    kernel.boot(image)
+    status = kernel.run()
+    return kernel, status, out.getvalue(), log
+
+
+@pytest.fixture(params=ARCHES)
+def arch(request):
+    return request.param
+
+
+@pytest.fixture(params=TIERS)
+def tier(request):
+    return request.param
