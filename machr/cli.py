@@ -85,8 +85,8 @@ def print_stats(kernel, elapsed: float) -> None:
         f"guest instructions retired  {insns}",
         f"wall seconds                {elapsed:.3f}",
         f"guest MIPS                  {mips:.2f}",
-        f"units translated            {st.units_translated} ({st.insns_translated} insns, "
-        f"{st.translate_seconds:.3f} s)",
+        (f"units translated            {st.units_translated} ({st.insns_translated} insns, "
+        f"{st.translate_seconds:.3f} s)"),
         f"dispatches                  {st.dispatches} (chained {st.chain_hits})",
         f"invalidations               {st.invalidations}",
         f"TLB walks                   {kernel.mmu.walks}",

@@ -20,8 +20,15 @@ from dataclasses import dataclass
 from machr.isa.base import Isa
 from machr.jit.translator import MAX_BLOCK_INSNS, Block, compile_block, form_block
 from machr.machine import exits
-from machr.machine.exits import (ACCESS_EXEC, EXIT_PAGE_FAULT, EXIT_QUANTUM, EXIT_UNDEFINED, Exit,
-                                 GuestExit, MemFault)
+from machr.machine.exits import (
+    ACCESS_EXEC,
+    EXIT_PAGE_FAULT,
+    EXIT_QUANTUM,
+    EXIT_UNDEFINED,
+    Exit,
+    GuestExit,
+    MemFault,
+)
 from machr.machine.mmu import Mmu
 
 

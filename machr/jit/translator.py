@@ -20,8 +20,8 @@ on the `Block` for `machr run --stats`, DDB and the numba tier.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from machr.isa.base import DecodeError, Insn, Isa, NeedMoreBytes
 from machr.machine.exits import EXIT_UNDEFINED, MemFault
@@ -43,7 +43,7 @@ class Block:
     ends_block: bool                 # last instruction is a block ender (vs. page/size cut)
     valid: bool = True
     succ_pc: int = -1                # one-entry chaining cache
-    succ: "Block | None" = None
+    succ: Block | None = None
     insns: list[Insn] = field(default_factory=list)
 
 
@@ -183,4 +183,4 @@ def compile_block(isa: Isa, insns: list[Insn], frames: tuple[int, ...], env: dic
     return Block(insns[0].pc, len(insns), ns["_blk"], src, frames, insns[-1].ends_block, insns=insns)
 
 
-__all__ = ["Block", "form_block", "compile_block", "block_source", "MAX_BLOCK_INSNS", "EXIT_UNDEFINED"]
+__all__ = ["EXIT_UNDEFINED", "MAX_BLOCK_INSNS", "Block", "block_source", "compile_block", "form_block"]

@@ -66,7 +66,7 @@ class GuestExit(Exception):
     int3) or the instruction itself (brk, undefined, divide error).
     """
 
-    __slots__ = ("reason", "code", "after")
+    __slots__ = ("after", "code", "reason")
 
     def __init__(self, reason: int, code: int = 0, after: bool = False):
         self.reason = reason
@@ -77,7 +77,7 @@ class GuestExit(Exception):
 class MemFault(Exception):
     """Raised by the MMU when a guest access cannot be translated."""
 
-    __slots__ = ("addr", "access", "reason")
+    __slots__ = ("access", "addr", "reason")
 
     def __init__(self, addr: int, access: int, reason: int = EXIT_PAGE_FAULT):
         self.addr = addr

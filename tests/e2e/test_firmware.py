@@ -17,14 +17,14 @@ def expected_session(arch: str, version: str) -> bytes:
 
 
 def test_init_shell_session(arch, tier):
-    kernel, status, out, log = boot(arch, "init", tier, SESSION)
+    kernel, status, out, _log = boot(arch, "init", tier, SESSION)
     assert out == expected_session(arch, kernel.version)
     assert status == 0
     assert kernel.halt_reason == "halted by host_reboot"
 
 
 def test_init_ends_at_end_of_input(arch, tier):
-    kernel, status, out, log = boot(arch, "init", tier, b"echo bye\n")
+    kernel, status, out, _log = boot(arch, "init", tier, b"echo bye\n")
     assert out.endswith(b"machr# bye\nmachr# ")
     assert status == 0
     assert kernel.halt_reason == "init ended (terminated)"
@@ -36,14 +36,14 @@ def test_hello_and_ipcping(arch, tier):
 
 
 def test_undefined_instruction_kills_the_task_not_the_kernel(arch, tier):
-    kernel, status, out, log = boot(arch, "undef", tier)
+    _kernel, status, out, log = boot(arch, "undef", tier)
     assert out == b"undef: executing an undefined instruction\n"
     assert status == 1
     assert len(log) == 1 and "unhandled EXC_BAD_INSTRUCTION code=0x1" in log[0] and "task 1 (init)" in log[0]
 
 
 def test_wild_store_is_bad_access(arch, tier):
-    kernel, status, out, log = boot(arch, "fault", tier)
+    _kernel, status, _out, log = boot(arch, "fault", tier)
     assert status == 1
     assert "unhandled EXC_BAD_ACCESS code=0x1 subcode=0xdead0000" in log[0]
 
@@ -59,7 +59,7 @@ def test_interp_and_jit_agree_on_spin(arch):
 
 
 def test_max_insns_stops_the_machine(arch):
-    kernel, status, out, log = boot(arch, "spin", "jit", max_insns=100_000)
+    kernel, status, _out, _log = boot(arch, "spin", "jit", max_insns=100_000)
     assert status == 3 and kernel.engine.clock >= 100_000
 
 

@@ -32,8 +32,8 @@ def test_interp_and_jit_in_lockstep(arch, program, stdin, max_insns):
     assert interp[1:] == jit[1:]                       # same status, same output
     a, b = interp[0], jit[0]
     assert len(a) > 100
-    for k, (sa, sb) in enumerate(zip(a, b)):
+    for k, (sa, sb) in enumerate(zip(a, b, strict=False)):
         if sa != sb:
-            diff = [i for i, (x, y) in enumerate(zip(sa[1], sb[1])) if x != y]
+            diff = [i for i, (x, y) in enumerate(zip(sa[1], sb[1], strict=False)) if x != y]
             pytest.fail(f"boundary {k}: clock {sa[0]} vs {sb[0]}, register slots differ: {diff[:10]}")
     assert len(a) == len(b)

@@ -4,7 +4,7 @@ import pytest
 
 from machr.isa.aarch64 import paging as arm_paging
 from machr.isa.x86_64 import paging as x86_paging
-from machr.kernel.mach.vm_types import VM_PROT_DEFAULT, VM_PROT_READ, VM_PROT_ALL
+from machr.kernel.mach.vm_types import VM_PROT_ALL, VM_PROT_DEFAULT, VM_PROT_READ
 from machr.kernel.vm.pmap import Pmap
 from machr.kernel.vm.vm_page import VmPagePool
 from machr.machine.exits import ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, MemFault
@@ -40,7 +40,7 @@ def test_walk_translates_and_sets_accessed_dirty(paging):
 
 @pytest.mark.parametrize("paging", PAGINGS)
 def test_permissions_fault_precisely(paging):
-    mem, pool, mmu, pmap = machine(paging)
+    _mem, pool, mmu, pmap = machine(paging)
     ro = pool.grab()
     pmap.enter(0x400000, ro, VM_PROT_READ)
     with pytest.raises(MemFault) as e:
@@ -93,7 +93,7 @@ def test_store_to_code_frame_notifies_once(paging):
 
 @pytest.mark.parametrize("paging", PAGINGS)
 def test_remove_unmaps(paging):
-    mem, pool, mmu, pmap = machine(paging)
+    _mem, pool, mmu, pmap = machine(paging)
     f = pool.grab()
     pmap.enter(0x30000, f, VM_PROT_DEFAULT)
     assert mmu.accessors["ld8"](0x30000) == 0

@@ -393,11 +393,11 @@ def bit_test(e: Emit) -> None:
 
 @form("bsf", "bsr")
 def bit_scan(e: Emit) -> None:
-    """bsf/bsr: ZF = (src == 0); the destination is left unchanged for a zero source (as AMD, QEMU)."""
+    """bsf/bsr: ZF = (src == 0); a zero source rewrites the old value (zero-extending, as QEMU)."""
     dst, src = e.ops
     s = e.let(e.read(src))
     idx = f"_ctz({s})" if e.insn.form == "bsf" else f"{s}.bit_length() - 1"
-    e(f"if {s}:\n    " + _written(e, dst, idx))
+    e.write(dst, f"{idx} if {s} else {e.read(dst)}")
     e(f"zf = int({s} == 0)")
 
 

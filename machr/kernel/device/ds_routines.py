@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from machr.kernel.ipc.ipc_port import ipc_port_alloc_kernel
-from machr.kernel.ipc.mig import (CHARS, I32, OOL, P17, U32, VARBYTES, mig_current, mig_reply_send,
-                                  mig_routine)
-from machr.kernel.mach.device_types import (D_NOWAIT, D_NO_SUCH_DEVICE, D_SUCCESS, D_WOULD_BLOCK,
-                                            IO_INBAND_MAX)
+from machr.kernel.ipc.mig import CHARS, I32, OOL, P17, U32, VARBYTES, mig_current, mig_reply_send, mig_routine
+from machr.kernel.mach.device_types import D_NO_SUCH_DEVICE, D_NOWAIT, D_SUCCESS, D_WOULD_BLOCK, IO_INBAND_MAX
 from machr.kernel.mach.mig_errors import MIG_NO_REPLY
 
 

@@ -11,6 +11,7 @@ executable segment.
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass
 
 from elftools.common.exceptions import ELFError
@@ -96,7 +97,7 @@ def elf_inspect(data: bytes, va_limit: int = 1 << 47, mem_limit: int = 1 << 40) 
             if off <= phoff < off + fsz:
                 phdr_addr = va + (phoff - off)
         spans.sort()
-        for (a0, a1), (b0, b1) in zip(spans, spans[1:]):
+        for (a0, a1), (b0, _b1) in itertools.pairwise(spans):
             if b0 < a1:
                 raise ElfError(f"segments at {a0:#x} and {b0:#x} overlap")
         entry = elf["e_entry"]

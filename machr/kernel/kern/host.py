@@ -8,8 +8,12 @@ import time
 from machr.kernel.ipc.ipc_port import ipc_port_alloc_kernel
 from machr.kernel.ipc.mig import CAP, CHARS, I32, VARWORDS, WORDS, mig_routine
 from machr.kernel.mach.kern_return import KERN_FAILURE, KERN_INVALID_ARGUMENT, KERN_SUCCESS
-from machr.kernel.mach.thread_status import (HOST_BASIC_INFO, HOST_BASIC_INFO_COUNT, HOST_BASIC_INFO_OLD_COUNT,
-                                             THREAD_STATE_MAX)
+from machr.kernel.mach.thread_status import (
+    HOST_BASIC_INFO,
+    HOST_BASIC_INFO_COUNT,
+    HOST_BASIC_INFO_OLD_COUNT,
+    THREAD_STATE_MAX,
+)
 
 RB_HALT = 0x8             # CMU <sys/reboot.h>; any other option reboots, which for us also halts
 KERNEL_VERSION_SIZE = 512

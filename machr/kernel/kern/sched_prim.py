@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 INSNS_PER_MS = 10_000
 QUANTUM_INSNS = 50_000
@@ -32,7 +32,7 @@ TH_STOPPED = 2      # suspended
 TH_WAIT = 3         # blocked with a continuation
 TH_HALTED = 5       # terminated
 
-_current: "Processor | None" = None
+_current: Processor | None = None
 
 
 class Processor:

@@ -23,9 +23,9 @@ from machr.kernel.kern.task import Task
 from machr.kernel.kern.thread import Thread
 from machr.kernel.kern.trap import user_trap
 from machr.kernel.mach.kern_return import KERN_SUCCESS
+from machr.kernel.vm.vm_page import VmPagePool
 from machr.machine.memory import PhysicalMemory
 from machr.machine.mmu import Mmu
-from machr.kernel.vm.vm_page import VmPagePool
 
 STACK_SIZE = 8 << 20
 KERNEL_VERSION = "machr 0.1.0 (Mach 3.0 personality in Python; {arch})"
@@ -69,8 +69,8 @@ class Kernel:
 
     def _ipc_startup(self) -> None:
         """Kernel ports and the MIG servers behind them (importing a server registers its routines)."""
-        import machr.kernel.ipc.mach_port  # noqa: F401
-        import machr.kernel.kern.task_server  # noqa: F401
+        import machr.kernel.ipc.mach_port
+        import machr.kernel.kern.task_server
         import machr.kernel.vm.vm_user  # noqa: F401
         from machr.kernel.device.ds_routines import DeviceServer
         from machr.kernel.kern.host import Host

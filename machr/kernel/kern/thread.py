@@ -9,7 +9,7 @@ abi module.  Nothing is copied at a context switch.
 from __future__ import annotations
 
 from array import array
-from typing import Callable
+from collections.abc import Callable
 
 from machr.kernel.kern.sched_prim import QUANTUM_INSNS, TH_HALTED, TH_STOPPED, TH_WAIT
 

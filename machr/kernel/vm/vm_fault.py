@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from machr.kernel.mach.kern_return import (KERN_INVALID_ADDRESS, KERN_PROTECTION_FAILURE,
-                                           KERN_RESOURCE_SHORTAGE, KERN_SUCCESS)
+from machr.kernel.mach.kern_return import (
+    KERN_INVALID_ADDRESS,
+    KERN_PROTECTION_FAILURE,
+    KERN_RESOURCE_SHORTAGE,
+    KERN_SUCCESS,
+)
 from machr.kernel.mach.vm_types import VM_PROT_EXECUTE, VM_PROT_READ, VM_PROT_WRITE
 from machr.kernel.vm.vm_map import VmMap, trunc_page
 from machr.machine.exits import ACCESS_EXEC, ACCESS_WRITE

@@ -10,8 +10,13 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from machr.kernel.mach.kern_return import (KERN_INVALID_ADDRESS, KERN_INVALID_ARGUMENT, KERN_NO_SPACE,
-                                           KERN_PROTECTION_FAILURE, KERN_SUCCESS)
+from machr.kernel.mach.kern_return import (
+    KERN_INVALID_ADDRESS,
+    KERN_INVALID_ARGUMENT,
+    KERN_NO_SPACE,
+    KERN_PROTECTION_FAILURE,
+    KERN_SUCCESS,
+)
 from machr.kernel.mach.vm_types import VM_INHERIT_COPY, VM_PROT_ALL, VM_PROT_DEFAULT
 from machr.kernel.vm.pmap import Pmap
 from machr.kernel.vm.vm_object import VmObject
@@ -164,4 +169,4 @@ class VmMap:
         return sum(e.end - e.start for e in self.entries)
 
 
-__all__ = ["VmMap", "VmMapEntry", "trunc_page", "round_page", "PAGE_SIZE"]
+__all__ = ["PAGE_SIZE", "VmMap", "VmMapEntry", "round_page", "trunc_page"]

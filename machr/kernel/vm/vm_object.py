@@ -14,7 +14,7 @@ from machr.kernel.vm.vm_page import VmPagePool
 class VmObject:
     """Resident pages by page index within the object."""
 
-    __slots__ = ("size", "pages", "ref_count", "pool")
+    __slots__ = ("pages", "pool", "ref_count", "size")
 
     def __init__(self, pool: VmPagePool, size: int):
         self.pool = pool

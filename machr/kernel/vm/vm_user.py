@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from machr.kernel.ipc.mig import BOOL, I32, OOL, P17, U32, U64, mig_routine
 from machr.kernel.kern.copy import CopyError, copyin, kernel_write
-from machr.kernel.mach.kern_return import (KERN_INVALID_ADDRESS, KERN_INVALID_ARGUMENT, KERN_NO_SPACE,
-                                           KERN_SUCCESS)
+from machr.kernel.mach.kern_return import (
+    KERN_INVALID_ADDRESS,
+    KERN_INVALID_ARGUMENT,
+    KERN_NO_SPACE,
+    KERN_SUCCESS,
+)
 from machr.kernel.mach.vm_types import VM_INHERIT_NONE, VM_PROT_ALL
 from machr.kernel.vm.vm_map import round_page, trunc_page
 
