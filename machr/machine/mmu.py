@@ -174,91 +174,47 @@ class Mmu:
     def _make_accessors(self) -> dict[str, Callable]:
         """ld8..ld128 / st8..st128 closures: TLB hit inline, everything else via the slow path.
 
-        Closures over local names keep the hit path to a few bytecodes; this
-        is the hottest code in the Python tiers.
+        One template, instantiated per width, so there is a single definition
+        of the hit test.  Closures over local names keep the hit path to a
+        few bytecodes; this is the hottest code in the Python tiers.
         """
-        rtag, wtag, base, buf = self.rtag, self.wtag, self.base, self.mem.buf
-        load, store = self.load, self.store
-        u16, u32, u64 = (struct.Struct(f).unpack_from for f in ("<H", "<I", "<Q"))
-        p16, p32, p64 = (struct.Struct(f).pack_into for f in ("<H", "<I", "<Q"))
+        env = {"rtag": self.rtag, "wtag": self.wtag, "base": self.base, "buf": self.mem.buf,
+               "load": self.load, "store": self.store, "TLB_MASK": TLB_MASK}
+        for fmt in ("H", "I", "Q"):
+            env["u" + fmt] = struct.Struct("<" + fmt).unpack_from
+            env["p" + fmt] = struct.Struct("<" + fmt).pack_into
+        src = []
+        for bits, read, write in _ACCESSOR_FORMS:
+            n = bits // 8
+            src.append(_ACCESSOR_TEMPLATE.format(bits=bits, n=n, last=0x1000 - n, read=read, write=write))
+        exec(compile("".join(src), "<mmu accessors>", "exec"), env)
+        return {f"{op}{bits}": env[f"{op}{bits}"] for bits, _, _ in _ACCESSOR_FORMS for op in ("ld", "st")}
 
-        def ld8(a):
-            v = a >> 12
-            i = v & TLB_MASK
-            if rtag[i] == v:
-                return buf[base[i] | (a & 0xFFF)]
-            return load(a, 1)[0]
 
-        def ld16(a):
-            v = a >> 12
-            i = v & TLB_MASK
-            if rtag[i] == v and (a & 0xFFF) <= 0xFFE:
-                return u16(buf, base[i] | (a & 0xFFF))[0]
-            return int.from_bytes(load(a, 2), "little")
+# Fast-path read expression and write statement per width (p = host offset, x = value).
+_ACCESSOR_FORMS = (
+    (8, "buf[p]", "buf[p] = x"),
+    (16, "uH(buf, p)[0]", "pH(buf, p, x)"),
+    (32, "uI(buf, p)[0]", "pI(buf, p, x)"),
+    (64, "uQ(buf, p)[0]", "pQ(buf, p, x)"),
+    (128, "uQ(buf, p)[0] | (uQ(buf, p + 8)[0] << 64)", "pQ(buf, p, x & 0xFFFFFFFFFFFFFFFF); pQ(buf, p + 8, x >> 64)"),
+)
 
-        def ld32(a):
-            v = a >> 12
-            i = v & TLB_MASK
-            if rtag[i] == v and (a & 0xFFF) <= 0xFFC:
-                return u32(buf, base[i] | (a & 0xFFF))[0]
-            return int.from_bytes(load(a, 4), "little")
+_ACCESSOR_TEMPLATE = """
+def ld{bits}(a):
+    v = a >> 12
+    i = v & TLB_MASK
+    if rtag[i] == v and (a & 0xFFF) <= {last}:
+        p = base[i] | (a & 0xFFF)
+        return {read}
+    return int.from_bytes(load(a, {n}), "little")
 
-        def ld64(a):
-            v = a >> 12
-            i = v & TLB_MASK
-            if rtag[i] == v and (a & 0xFFF) <= 0xFF8:
-                return u64(buf, base[i] | (a & 0xFFF))[0]
-            return int.from_bytes(load(a, 8), "little")
-
-        def ld128(a):
-            v = a >> 12
-            i = v & TLB_MASK
-            if rtag[i] == v and (a & 0xFFF) <= 0xFF0:
-                p = base[i] | (a & 0xFFF)
-                return u64(buf, p)[0] | (u64(buf, p + 8)[0] << 64)
-            return int.from_bytes(load(a, 16), "little")
-
-        def st8(a, x):
-            v = a >> 12
-            i = v & TLB_MASK
-            if wtag[i] == v:
-                buf[base[i] | (a & 0xFFF)] = x
-            else:
-                store(a, bytes((x,)))
-
-        def st16(a, x):
-            v = a >> 12
-            i = v & TLB_MASK
-            if wtag[i] == v and (a & 0xFFF) <= 0xFFE:
-                p16(buf, base[i] | (a & 0xFFF), x)
-            else:
-                store(a, x.to_bytes(2, "little"))
-
-        def st32(a, x):
-            v = a >> 12
-            i = v & TLB_MASK
-            if wtag[i] == v and (a & 0xFFF) <= 0xFFC:
-                p32(buf, base[i] | (a & 0xFFF), x)
-            else:
-                store(a, x.to_bytes(4, "little"))
-
-        def st64(a, x):
-            v = a >> 12
-            i = v & TLB_MASK
-            if wtag[i] == v and (a & 0xFFF) <= 0xFF8:
-                p64(buf, base[i] | (a & 0xFFF), x)
-            else:
-                store(a, x.to_bytes(8, "little"))
-
-        def st128(a, x):
-            v = a >> 12
-            i = v & TLB_MASK
-            if wtag[i] == v and (a & 0xFFF) <= 0xFF0:
-                p = base[i] | (a & 0xFFF)
-                p64(buf, p, x & 0xFFFFFFFFFFFFFFFF)
-                p64(buf, p + 8, x >> 64)
-            else:
-                store(a, x.to_bytes(16, "little"))
-
-        return {"ld8": ld8, "ld16": ld16, "ld32": ld32, "ld64": ld64, "ld128": ld128,
-                "st8": st8, "st16": st16, "st32": st32, "st64": st64, "st128": st128}
+def st{bits}(a, x):
+    v = a >> 12
+    i = v & TLB_MASK
+    if wtag[i] == v and (a & 0xFFF) <= {last}:
+        p = base[i] | (a & 0xFFF)
+        {write}
+    else:
+        store(a, x.to_bytes({n}, "little"))
+"""

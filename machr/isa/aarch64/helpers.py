@@ -7,6 +7,15 @@ floating point lives in `fp.py`.
 
 from __future__ import annotations
 
+from machr.machine.exits import EXIT_ALIGN, MemFault
+
+
+def check_align(addr: int, size: int, access: int) -> int:
+    """`addr` if naturally aligned for a `size`-byte atomic access, else an alignment fault."""
+    if addr & (size - 1):
+        raise MemFault(addr, access, EXIT_ALIGN)
+    return addr
+
 
 def clz(v: int, width: int) -> int:
     """Leading zero bits of a `width`-bit value."""

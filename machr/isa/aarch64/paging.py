@@ -10,6 +10,8 @@ AP[2] = 0.  AF (bit 10) is set by the walker (hardware AF management).
 One definition of the format serves the MMU's walker and the kernel's pmap.
 """
 
+from machr.isa.pagetable import LEVELS, PERM_U, PERM_W, PERM_X, index, leaf_size  # noqa: F401
+
 VALID, TABLE_OR_PAGE = 1 << 0, 1 << 1
 AP_EL0, AP_RO = 1 << 6, 1 << 7
 SH_INNER = 3 << 8
@@ -17,18 +19,7 @@ AF, NG = 1 << 10, 1 << 11
 DBM = 1 << 51
 PXN, UXN = 1 << 53, 1 << 54
 ADDR_MASK = 0x0000FFFFFFFFF000
-LEVELS = 4
 VA_LIMIT = 1 << 48
-
-PERM_W, PERM_X, PERM_U = 1, 2, 4
-
-
-def index(va: int, level: int) -> int:
-    return (va >> (39 - 9 * level)) & 0x1FF
-
-
-def leaf_size(level: int) -> int:
-    return 1 << (39 - 9 * level)
 
 
 def is_valid(e: int, level: int) -> bool:

@@ -27,6 +27,7 @@ from machr.isa.aarch64 import sysregs
 from machr.isa.aarch64.simd_semantics import SIMD_SEMANTICS
 from machr.isa.aarch64.text import CONDS
 from machr.isa.base import Insn
+from machr.machine.exits import ACCESS_READ, ACCESS_WRITE
 
 M64 = enc.MASK64
 SP = 32
@@ -324,7 +325,8 @@ def t_ldst_excl(f, insn):
     size, rn, rt = f["size"], f["rn"], f["rt"]
     bits = 8 << size
     m = (1 << bits) - 1
-    addr = rd_reg(rn)
+    access = ACCESS_READ if f["l"] else ACCESS_WRITE
+    addr = f"check_align({rd_reg(rn)}, {bits // 8}, {access})"
     if f["l"]:
         out = [f"_ta = {addr}", f"_tv = ld{bits}(_ta)"]
         if not f["o2"]:
@@ -345,7 +347,7 @@ def t_cas(f, insn):
     bits = 8 << f["size"]
     m = (1 << bits) - 1
     return [
-        f"_ta = {rd_reg(f['rn'])}",
+        f"_ta = check_align({rd_reg(f['rn'])}, {bits // 8}, {ACCESS_WRITE})",
         f"_tv = ld{bits}(_ta)",
         f"if _tv == ({rd_reg(f['rs'])} & {m:#x}):\n    st{bits}(_ta, {rd_reg(f['rt'])} & {m:#x})",
     ] + wr_reg(f["rs"], "_tv")
@@ -366,7 +368,7 @@ def t_atomic(f, insn):
     else:
         new = ATOMIC_EXPR[f["opc"]].format(sv=sext("_tv", bits), so=sext("_to", bits))
     return [
-        f"_ta = {rd_reg(f['rn'])}",
+        f"_ta = check_align({rd_reg(f['rn'])}, {bits // 8}, {ACCESS_WRITE})",
         f"_to = {rd_reg(f['rs'])} & {m:#x}",
         f"_tv = ld{bits}(_ta)",
         f"st{bits}(_ta, ({new}) & {m:#x})",

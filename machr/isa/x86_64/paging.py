@@ -4,23 +4,12 @@ One definition of the entry format serves both the MMU's walker
 (`machr.machine.mmu`) and the kernel's pmap, which writes these entries.
 """
 
+from machr.isa.pagetable import LEVELS, PERM_U, PERM_W, PERM_X, index, leaf_size  # noqa: F401
+
 P, RW, US, PWT, PCD, A, D, PS, G = (1 << b for b in (0, 1, 2, 3, 4, 5, 6, 7, 8))
 NX = 1 << 63
 ADDR_MASK = 0x000FFFFFFFFFF000
-LEVELS = 4
 VA_LIMIT = 1 << 47            # user half of the canonical address space
-
-# Bit 0-2 permission view, shared with the aarch64 module.
-PERM_W, PERM_X, PERM_U = 1, 2, 4
-
-
-def index(va: int, level: int) -> int:
-    """Index into the table at `level` (0 = PML4)."""
-    return (va >> (39 - 9 * level)) & 0x1FF
-
-
-def leaf_size(level: int) -> int:
-    return 1 << (39 - 9 * level)
 
 
 def is_valid(e: int, level: int) -> bool:
