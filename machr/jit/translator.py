@@ -145,8 +145,7 @@ def _drop_dead_flags(isa: Isa, per_insn: list[list[str]]) -> list[list[str]]:
     live = set(flags)
     out: list[list[str]] = []
     for stmts in reversed(per_insn):
-        if any(_MAY_EXIT.search(s) for s in stmts):
-            live = set(flags)
+        may_exit = any(_MAY_EXIT.search(s) for s in stmts)
         kept: list[str] = []
         for s in reversed(stmts):
             target = _flag_target(s, flags)
@@ -156,6 +155,8 @@ def _drop_dead_flags(isa: Isa, per_insn: list[list[str]]) -> list[list[str]]:
                 live.discard(target)
             live.update(n for n in _NAME.findall(_rhs(s) if target else s) if n in flags)
             kept.append(s)
+        if may_exit:
+            live = set(flags)       # an exit before this instruction's writes exposes every flag
         out.append(kept[::-1])
     return out[::-1]
 
