@@ -34,10 +34,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stats", action="store_true", help="print execution statistics at the end")
     run.add_argument("--flags", default="", help="boot flags passed to init as -FLAGS")
     run.add_argument("elf", help="the init program (static ELF, x86_64 or aarch64)")
+    sub.add_parser("bench", help="guest workloads per tier: MIPS and ratios (see `machr bench --help`)",
+                   add_help=False)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from machr.bench import main as bench_main
+
+        return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return cmd_run(args)
@@ -46,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args) -> int:
     from machr.console.plain import PlainConsole
+    from machr.console.tty import TtyConsole
     from machr.kernel.kern.startup import Kernel, load_elf_file
 
     try:
@@ -61,7 +69,8 @@ def cmd_run(args) -> int:
         print(f"machr: {args.elf}: {e}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    kernel = Kernel(image.arch, mem, args.tier, PlainConsole(), max_insns=args.max_insns)
+    console = TtyConsole() if sys.stdin.isatty() and sys.stdout.isatty() else PlainConsole()
+    kernel = Kernel(image.arch, mem, args.tier, console, max_insns=args.max_insns)
     try:
         kernel.boot(image, args.flags)
     except (ElfError, MemoryError) as e:

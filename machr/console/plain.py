@@ -21,10 +21,13 @@ class PlainConsole:
 
     def write(self, data: bytes) -> None:
         self.out.write(data)
+
+    def flush(self) -> None:
         self.out.flush()
 
     def read_line(self) -> bytes:
         """One input line including its newline; b'' at end of input. May block."""
+        self.flush()
         if self.eof:
             return b""
         line = self.inp.readline()

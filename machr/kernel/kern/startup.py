@@ -79,6 +79,9 @@ class Kernel:
         self.devices = DeviceServer(self)
 
     def log(self, line: str) -> None:
+        """A kernel message (stderr), after the guest's pending console output."""
+        if self.console is not None:
+            self.console.flush()
         self._log(line)
 
     # --- objects --------------------------------------------------------------
@@ -199,10 +202,12 @@ class Kernel:
             if thread.state == TH_RUN and not thread.on_runq:
                 if yield_cpu or self.yield_requested or thread.quantum_left <= 0:
                     thread.quantum_left = QUANTUM_INSNS
+                    self.console.flush()
                     proc.setrun(thread)
                 else:
                     proc.setrun(thread)
                     proc.runq.rotate(1)          # keep the CPU: back to the head of the queue
+        self.console.flush()
         return self.halt_status
 
 
