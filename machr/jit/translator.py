@@ -29,6 +29,8 @@ from machr.machine.exits import EXIT_UNDEFINED, MemFault
 MAX_BLOCK_INSNS = 64
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MAY_EXIT = re.compile(r"\b(ld|st)(8|16|32|64|128)\(|\b_exit\(|\braise\b")
+_NEEDS_N = re.compile(r"\b(ld|st)(8|16|32|64|128)\(|\b_exit\(|\braise\b|\b_n\b|\b_clock\(")
+_ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:[-+*/%&|^]|<<|>>|//)?=(?!=)", re.M)
 
 
 @dataclass(slots=True, eq=False)
@@ -104,36 +106,36 @@ def block_source(isa: Isa, insns: list[Insn], name: str = "_blk", eliminate_flag
 
     Returns None from the function when the block ran to its end (R[pc]
     holds the successor), else `(n, exc)`: `n` instructions completed before
-    the exit `exc` (MemFault or GuestExit).
+    the exit `exc` (MemFault or GuestExit).  Only state variables the block
+    assigns are stored back; `_n` is set only before instructions that can
+    leave the block early (or read it, for virtual time).
     """
     per_insn = [insn_statements(isa, i) for i in insns]
     if eliminate_flags:
         per_insn = _drop_dead_flags(isa, per_insn)
     used: set[str] = set()
+    assigned: set[str] = set()
     for stmts in per_insn:
         for s in stmts:
             used.update(n for n in _NAME.findall(s) if n in isa.state_vars)
-    order = [v for v in isa.state_vars if v in used]
-    loads = [f"    {v} = {isa.state_vars[v].load}" for v in order]
-    stores = [f"{isa.state_vars[v].store.format(v=v)}" for v in order]
+            assigned.update(m for m in _ASSIGNED.findall(s) if m in isa.state_vars)
+    loads = [f"    {v} = {isa.state_vars[v].load}" for v in isa.state_vars if v in used]
+    stores = [isa.state_vars[v].store.format(v=v) for v in isa.state_vars if v in assigned]
     last = insns[-1]
     pcs = tuple(i.pc for i in insns)
     nexts = tuple(i.pc + i.length for i in insns)
-    lines = [f"def {name}(R):"] + loads + ["    try:"]
+    lines = [f"def {name}(R):"] + loads + ["    _n = 0", "    try:"]
     for k, stmts in enumerate(per_insn):
-        lines.append(f"        _n = {k}")
+        if k and any(_NEEDS_N.search(s) for s in stmts):
+            lines.append(f"        _n = {k}")
         if k == len(insns) - 1:
             lines.append(f"        _npc = {last.pc + last.length}")
         for s in stmts:
             lines.extend("        " + ln for ln in s.split("\n"))
-    lines.append("    except _GuestExit as _e:")
+    lines.append("    except (_GuestExit, _MemFault) as _e:")
     lines.extend("        " + s for s in stores)
     lines.append(f"        R[{isa.pc_slot}] = ({nexts!r} if _e.after else {pcs!r})[_n]")
-    lines.append("        return (_n + 1 if _e.after else _n), _e")
-    lines.append("    except _MemFault as _e:")
-    lines.extend("        " + s for s in stores)
-    lines.append(f"        R[{isa.pc_slot}] = {pcs!r}[_n]")
-    lines.append("        return _n, _e")
+    lines.append("        return _n + _e.after, _e")
     lines.extend("    " + s for s in stores)
     lines.append(f"    R[{isa.pc_slot}] = _npc")
     return "\n".join(lines) + "\n"

@@ -78,6 +78,7 @@ class MemFault(Exception):
     """Raised by the MMU when a guest access cannot be translated."""
 
     __slots__ = ("access", "addr", "reason")
+    after = False          # a fault reports the faulting instruction itself
 
     def __init__(self, addr: int, access: int, reason: int = EXIT_PAGE_FAULT):
         self.addr = addr

@@ -51,7 +51,9 @@ def decode(buf: bytes, pc: int) -> Insn:
     for name, shift, width in fields:
         v = (word >> shift) & ((1 << width) - 1)
         f[name] = SP if v == 31 and name in sp_fields else v
-    formatter = FORMATTERS.get(form) or SIMD_FORMATTERS[form]
+    formatter = FORMATTERS.get(form) or SIMD_FORMATTERS.get(form)
+    if formatter is None:
+        raise DecodeError(f"{form} not implemented: {word:#010x} at {pc:#x}")
     mnemonic, op_str, ends = formatter(f, pc)
     return Insn(pc, 4, mnemonic, op_str, form, f, ends, bytes(buf[:4]))
 
@@ -212,6 +214,7 @@ HINTS = {0: "nop", 1: "yield", 2: "wfe", 3: "wfi", 4: "sev", 5: "sevl", 7: "xpac
          0xA: "pacib1716", 0xC: "autia1716", 0xE: "autib1716", 0x10: "esb", 0x14: "csdb", 0x18: "paciaz",
          0x19: "paciasp", 0x1A: "pacibz", 0x1B: "pacibsp", 0x1C: "autiaz", 0x1D: "autiasp",
          0x1E: "autibz", 0x1F: "autibsp"}
+OPERAND_HINTS = {0x11: ("psb", "csync"), 0x12: ("tsb", "csync")}
 BTI = {0x20: "", 0x22: "c", 0x24: "j", 0x26: "jc"}
 
 
@@ -222,6 +225,8 @@ def fmt_hint(f, pc) -> Text:
         return HINTS[n], "", n in (1, 2, 3)
     if n in BTI:
         return "bti", BTI[n], False
+    if n in OPERAND_HINTS:
+        return (*OPERAND_HINTS[n], False)
     return "hint", imm(n), False
 
 
@@ -235,6 +240,8 @@ def fmt_barrier(f, pc) -> Text:
         return "clrex", ("" if crm == 15 else imm(crm)), False
     if op2 == 6:
         return "isb", ("" if crm == 15 else imm(crm)), True
+    if op2 == 4 and crm == 12:
+        return "dfb", "", False       # capstone's name for this DSB encoding
     if op2 in (4, 5) and (op2 == 5 or crm not in (0, 4)):
         return ("dsb" if op2 == 4 else "dmb"), BARRIER_OPTIONS.get(crm, imm(crm)), False
     raise _undefined(f)

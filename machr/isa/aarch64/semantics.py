@@ -325,8 +325,9 @@ def t_ldst_excl(f, insn):
     size, rn, rt = f["size"], f["rn"], f["rt"]
     bits = 8 << size
     m = (1 << bits) - 1
-    access = ACCESS_READ if f["l"] else ACCESS_WRITE
-    addr = f"check_align({rd_reg(rn)}, {bits // 8}, {access})"
+    # load-exclusive faults when misaligned; a store-exclusive only touches memory at the
+    # (aligned) monitored address; ldar/stlr follow LSE2 and allow misalignment, like Unicorn.
+    addr = f"check_align({rd_reg(rn)}, {bits // 8}, {ACCESS_READ})" if f["l"] and not f["o2"] else rd_reg(rn)
     if f["l"]:
         out = [f"_ta = {addr}", f"_tv = ld{bits}(_ta)"]
         if not f["o2"]:
