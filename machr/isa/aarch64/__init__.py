@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from machr.isa.aarch64 import abi, fp, helpers, state
+from machr.isa.aarch64 import abi, helpers, state
 from machr.isa.aarch64.decoder import decode
 from machr.isa.aarch64.semantics import translate
 from machr.isa.base import Isa
@@ -18,11 +18,9 @@ def _paging():
 
 
 def _globals() -> dict:
-    out = {}
-    for module in (helpers, fp):
-        out.update({k: v for k, v in vars(module).items() if callable(v) and not k.startswith("_")
-                    and getattr(v, "__module__", None) == module.__name__})
-    return out
+    """The helper functions statements call (defined in helpers.py, not imported there)."""
+    return {k: v for k, v in vars(helpers).items()
+            if callable(v) and not k.startswith("_") and getattr(v, "__module__", None) == helpers.__name__}
 
 
 ISA = Isa(

@@ -42,11 +42,10 @@ def decode(buf: bytes, pc: int) -> Insn:
     if len(buf) < 4:
         raise NeedMoreBytes(f"{len(buf)} bytes at {pc:#x}")
     word = int.from_bytes(buf[:4], "little")
-    for mask, value, form, fields, sp_fields in _BUCKETS[word >> BUCKET_SHIFT]:
-        if word & mask == value:
-            break
-    else:
+    row = next((r for r in _BUCKETS[word >> BUCKET_SHIFT] if word & r[0] == r[1]), None)
+    if row is None:
         raise DecodeError(f"unallocated {word:#010x} at {pc:#x}")
+    _, _, form, fields, sp_fields = row
     f = {"word": word}
     for name, shift, width in fields:
         v = (word >> shift) & ((1 << width) - 1)

@@ -1,8 +1,7 @@
 """Functions the aarch64 semantics' statements call (they go into `ISA.globals`).
 
 Plain integer code, one job each, so that a later numba tier can compile them
-as they are.  Bit-level operations with no short Python expression live here;
-floating point lives in `fp.py`.
+as they are.  Bit-level operations with no short Python expression live here.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 
+from machr.kernel.ipc.ipc_port import ipc_port_make_send
 from machr.kernel.kern.copy import copyout
 from machr.kernel.mach import special_ports as sp
 from machr.kernel.mach.kern_return import KERN_SUCCESS
@@ -30,9 +31,8 @@ def bootstrap_task_setup(kernel, task, thread, image, argv_head: list[str], root
     bootstrap_name = insert(task, bootstrap)
     task_self = insert(task, task.port)
     thread_self = insert(task, thread.port)
-    task.special_ports.update({sp.TASK_KERNEL_PORT: task.port, sp.TASK_HOST_PORT: kernel.host.port,
-                               sp.TASK_BOOTSTRAP_PORT: bootstrap})
-    thread.special_ports[sp.THREAD_KERNEL_PORT] = thread.port
+    task.special_ports.update({sp.TASK_HOST_PORT: ipc_port_make_send(kernel.host.port),
+                               sp.TASK_BOOTSTRAP_PORT: ipc_port_make_send(bootstrap)})
 
     top = STACK_TOP[kernel.arch]
     kr, _ = task.map.enter(top - STACK_SIZE, STACK_SIZE, anywhere=False, protection=VM_PROT_DEFAULT,

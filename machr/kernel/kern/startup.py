@@ -15,7 +15,8 @@ import sys
 
 from machr.isa.base import Isa
 from machr.jit.engine import Engine
-from machr.kernel.ipc.ipc_port import ipc_port_alloc_kernel, ipc_port_make_send
+from machr.kernel.ipc.ipc_port import (ipc_port_alloc_kernel, ipc_port_dealloc_kernel, ipc_port_make_send,
+                                       ipc_port_release_send)
 from machr.kernel.ipc.ipc_space import ipc_space_destroy, ipc_space_insert_send
 from machr.kernel.kern.elf_loader import ElfError, ElfImage, elf_inspect, elf_load
 from machr.kernel.kern.sched_prim import QUANTUM_INSNS, TH_HALTED, TH_RUN, Processor
@@ -142,6 +143,12 @@ class Kernel:
             if hook is not None:
                 hook()
         ipc_space_destroy(task.space)
+        for holder in (task, *task.threads):
+            _release_port_tables(holder)
+        for thread in task.threads:
+            if thread.port.active:                 # not already gone with thread_terminate
+                ipc_port_dealloc_kernel(thread.port)
+        ipc_port_dealloc_kernel(task.port)         # holders' rights become dead names
         self.engine.invalidate_space(task.map.pmap)
         if self.mmu.root == task.map.pmap.root:
             self.mmu.activate(-1)
@@ -163,6 +170,8 @@ class Kernel:
         hook, thread.abort_hook = thread.abort_hook, None
         if hook is not None:
             hook()
+        _release_port_tables(thread)
+        ipc_port_dealloc_kernel(thread.port)
 
     def halt(self, status: int, reason: str) -> None:
         if self.halt_status is None:
@@ -209,6 +218,16 @@ class Kernel:
                     proc.runq.rotate(1)          # keep the CPU: back to the head of the queue
         self.console.flush()
         return self.halt_status
+
+
+def _release_port_tables(holder) -> None:
+    """Release the send rights a task or thread holds in its special and exception port tables."""
+    for port in holder.special_ports.values():
+        ipc_port_release_send(port)
+    for port, _, _ in holder.exception_ports.values():
+        ipc_port_release_send(port)
+    holder.special_ports = {}
+    holder.exception_ports = {}
 
 
 def load_elf_file(path: str, va_limit: int, mem_limit: int) -> ElfImage:

@@ -8,6 +8,7 @@ thread blocked (its continuation sets the result later).
 
 from __future__ import annotations
 
+from machr.kernel.ipc.ipc_space import ipc_space_insert_send
 from machr.kernel.kern.copy import CopyError, copyin
 from machr.kernel.kern.sched_prim import processor
 from machr.kernel.mach import traps
@@ -33,11 +34,17 @@ def mach_reply_port(thread):
 
 
 def thread_self_trap(thread):
-    return thread.kernel.send_right_name(thread.task, thread.port)
+    """A send right to the thread's self port (its kernel port unless thread_set_special_port changed it)."""
+    from machr.kernel.kern.task_server import special_port_get
+
+    return ipc_space_insert_send(thread.task.space, special_port_get(thread.special_ports, 1, thread.port)[0])
 
 
 def task_self_trap(thread):
-    return thread.kernel.send_right_name(thread.task, thread.task.port)
+    from machr.kernel.kern.task_server import special_port_get
+
+    task = thread.task
+    return ipc_space_insert_send(task.space, special_port_get(task.special_ports, 1, task.port)[0])
 
 
 def host_self_trap(thread):

@@ -17,7 +17,7 @@ from machr.kernel.mach.kern_return import (
     KERN_PROTECTION_FAILURE,
     KERN_SUCCESS,
 )
-from machr.kernel.mach.vm_types import VM_INHERIT_COPY, VM_PROT_ALL, VM_PROT_DEFAULT
+from machr.kernel.mach.vm_types import VM_INHERIT_COPY, VM_INHERIT_NONE, VM_INHERIT_SHARE, VM_PROT_ALL, VM_PROT_DEFAULT
 from machr.kernel.vm.pmap import Pmap
 from machr.kernel.vm.vm_object import VmObject
 from machr.machine.memory import PAGE_MASK, PAGE_SHIFT, PAGE_SIZE
@@ -160,6 +160,36 @@ class VmMap:
                 e.protection = prot
             self.pmap.protect(e.start, e.end, e.protection)
         return KERN_SUCCESS
+
+    def fork_from(self, parent: "VmMap") -> bool:
+        """task_create(inherit=TRUE): enter `parent`'s entries here by their inheritance.
+
+        SHARE maps the same object; COPY gets a private object holding a copy
+        of every resident page (an eager copy: copy-on-write comes with shadow
+        objects); NONE leaves a hole.  False on memory shortage.
+        """
+        for e in parent.entries:
+            if e.inheritance == VM_INHERIT_NONE:
+                continue
+            if e.inheritance == VM_INHERIT_SHARE:
+                e.object.reference()
+                obj, offset = e.object, e.offset
+            else:
+                obj, offset = VmObject(self.pmap.pool, e.end - e.start), 0
+                first = e.offset >> PAGE_SHIFT
+                for index in range((e.end - e.start) >> PAGE_SHIFT):
+                    frame = e.object.page_lookup(first + index)
+                    if frame is None:
+                        continue
+                    copy = self.pmap.pool.grab(zero=False)
+                    if copy is None:
+                        obj.deallocate()
+                        return False
+                    self.pmap.pool.mem.copy_frame(copy, frame)
+                    obj.pages[index] = copy
+            self.enter(e.start, e.end - e.start, False, obj, offset, e.protection, e.max_protection,
+                       e.inheritance, name=e.name)
+        return True
 
     def destroy(self) -> None:
         self.remove(self.min_addr, self.max_addr)

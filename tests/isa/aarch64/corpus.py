@@ -46,7 +46,7 @@ def code_ranges(elf_bytes: bytes) -> list[tuple[str, int, bytes]]:
             if s["st_shndx"] == idx and s.name[:2] in ("$x", "$d")
         ) or [(0, "$x")]
         marks.append((len(data), "$d"))
-        for (start, kind), (end, _) in zip(marks, marks[1:]):
+        for (start, kind), (end, _) in zip(marks, marks[1:], strict=False):
             if kind == "$x" and end > start:
                 out.append((f"{sec.name}+{start:#x}", base + start, data[start:end & ~3]))
     return out

@@ -11,7 +11,7 @@ Known divergences, excluded from the comparison and pinned by their own tests:
 |---|---|
 | mrs cntvct_el0 / cntfrq_el0 / ctr_el0 / dczid_el0 | virtual time and fixed values are ours (sysregs.py) |
 | yield / wfe / wfi | we exit with EXIT_YIELD after the instruction; Unicorn just continues |
-| ldsmax/ldsmin/stsmax/stsmin on bytes, halves, words | Unicorn 2.1.4 (QEMU 5) compares them unsigned; the ARM ARM says signed |
+| ld/st smax, smin on bytes, halves, words | Unicorn 2.1.4 (QEMU 5) compares them unsigned; ARM ARM: signed |
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from .unicorn_ref import CODE, DATA, Reference, random_state
 
 STATES_PER_WORD = 3
 WORDS_PER_FORM = 60
+# fmov/movi/mvni move bits; no FP arithmetic yet, so no fpsr masking is needed
 MEMORY_FORMS = {"ldst_uimm", "ldst_imm9", "ldst_reg", "ldst_pair", "ldst_excl", "atomic", "cas"}
 
 
@@ -58,7 +59,7 @@ def words_by_form() -> dict[str, list[bytes]]:
             continue
         if not diverges(insn):
             out[insn.form].append(w)
-    for form, ws in out.items():
+    for ws in out.values():
         rnd.shuffle(ws)
         del ws[WORDS_PER_FORM:]
     return dict(out)

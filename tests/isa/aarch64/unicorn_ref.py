@@ -14,7 +14,7 @@ from unicorn import arm64_const as A
 
 from machr.isa.aarch64 import ISA
 from machr.machine.exits import EXIT_ALIGN, EXIT_BREAKPOINT, EXIT_PAGE_FAULT, EXIT_TRAP, GuestExit, MemFault
-from tests.isa.harness import FlatMemory, run_insn
+from tests.isa.harness import PAGE, FlatMemory, run_insn
 
 CODE = 0x10000
 DATA = 0x200000
@@ -74,7 +74,8 @@ def random_state(rnd: random.Random, insn, fault: bool = False) -> dict[str, int
         if f["rn"] < 31:
             st[f"x{f['rn']}"] = base
         if "rm" in f and f["rm"] < 31 and f["rm"] != f["rn"]:
-            st[f"x{f['rm']}"] = rnd.randrange(0, 0x40) if rnd.random() < 0.7 else (-rnd.randrange(0, 0x40)) & (2**64 - 1)
+            index = rnd.randrange(0, 0x40)
+            st[f"x{f['rm']}"] = index if rnd.random() < 0.7 else -index & (2**64 - 1)
             if f.get("option") in (2, 6):
                 st[f"x{f['rm']}"] |= rnd.getrandbits(32) << 32
     return st
@@ -117,7 +118,8 @@ class Reference:
 
     def flat_memory(self) -> FlatMemory:
         mem = FlatMemory()
-        mem.map(DATA, self.data)
+        for off in range(0, DATA_SIZE, PAGE):      # whole pages at once: map() goes byte by byte
+            mem.pages[(DATA + off) // PAGE] = bytearray(self.data[off:off + PAGE])
         return mem
 
     def compare(self, word: bytes, st: dict[str, int], ignore: frozenset[str] = frozenset()) -> list[str]:
@@ -126,7 +128,7 @@ class Reference:
         ref, ref_pc, err, intr, ref_mem = self.run_unicorn(word, st)
         mem = self.flat_memory()
         ours, npc, exit_ = run_insn(ISA, insn, st, mem)
-        our_mem = mem.read_bytes(DATA, DATA_SIZE)
+        our_mem = b"".join(mem.pages[(DATA + off) // PAGE] for off in range(0, DATA_SIZE, PAGE))
         diffs = []
         if err is not None or intr == 4:   # unmapped / misaligned: MemFault, nothing changed
             want = EXIT_PAGE_FAULT if err is not None else EXIT_ALIGN
