@@ -16,6 +16,9 @@ from machr.kernel.mach.thread_status import (
 )
 
 RB_HALT = 0x8             # CMU <sys/reboot.h>; any other option reboots, which for us also halts
+# machr convention: bits 8–15 of the options are the machine's exit status (what `machr run` exits
+# with), so a guest test program can report failure: host_reboot(host_priv, RB_HALT | (1 << 8)).
+RB_STATUS_SHIFT = 8
 KERNEL_VERSION_SIZE = 512
 
 
@@ -57,6 +60,7 @@ def host_info(host: Host, flavor: int, count: int):
 
 @mig_routine(2635, "host_reboot", target="host_priv", ins=[("options", I32)], bad_target=22)
 def host_reboot(host: Host, options: int):
-    """Halt the machine (status 0); the CLI then exits."""
-    host.kernel.halt(0, "halted by host_reboot" if options & RB_HALT else "rebooted by host_reboot")
+    """Halt the machine; the CLI exits with the status in bits 8–15 of `options`."""
+    status = (options >> RB_STATUS_SHIFT) & 0xFF
+    host.kernel.halt(status, "halted by host_reboot" if options & RB_HALT else "rebooted by host_reboot")
     return KERN_SUCCESS

@@ -114,7 +114,9 @@ class Unicorn:
         self.interrupt = intno
         uc.emu_stop()
 
-    def run(self, code: bytes, state: dict[str, int], data: bytes):
+    def run(self, code: bytes, state: dict[str, int], data: bytes, repeat: bool = False):
+        """Execute `code` once (`repeat`: a rep string op, run until it falls through — Unicorn
+        counts each rep iteration as an instruction)."""
         uc = self.uc
         uc.ctl_remove_cache(CODE, CODE + 0x1000)      # the code page is rewritten every run
         uc.mem_write(CODE, code)
@@ -129,7 +131,7 @@ class Unicorn:
             uc.reg_write(r, state[f"xmm{i}"])
         fault = self.interrupt = None
         try:
-            uc.emu_start(CODE, CODE + 0x1000, count=1)
+            uc.emu_start(CODE, CODE + len(code), count=0 if repeat else 1)
         except unicorn.UcError as e:
             if e.errno != unicorn.UC_ERR_FETCH_UNMAPPED:     # a branch executed, then its target was fetched
                 fault = e
