@@ -141,6 +141,37 @@ def block_source(isa: Isa, insns: list[Insn], name: str = "_blk", eliminate_flag
     return "\n".join(lines) + "\n"
 
 
+_INT_LITERAL = re.compile(r"(?<![\w.])(0[xX][0-9a-fA-F]+|\d+)(?![\w.])")
+
+
+def numba_block_source(isa: Isa, insns: list[Insn], name: str = "_blk") -> str:
+    """The same statements as `block_source`, typed for `numba.njit`: `name(R)` returns the next pc.
+
+    numba has fixed-width integers, so every literal and every `int(...)`
+    becomes `_U(...)` (uint64) and all arithmetic wraps modulo 2**64 — the
+    statements' own masks make that equal to the Python tier, provided the
+    ISA never builds intermediates wider than 64 bits.  This is the basis the
+    numba tier builds on; blocks that touch memory or leave early need its
+    region wrapper (TLB inline, exits as return codes) and are refused here.
+    """
+    per_insn = _drop_dead_flags(isa, [insn_statements(isa, i) for i in insns])
+    body = [s for stmts in per_insn for s in stmts]
+    if any(_NEEDS_N.search(s) for s in body):
+        raise ValueError("block accesses memory or can exit: needs the region wrapper")
+    used = {n for s in body for n in _NAME.findall(s) if n in isa.state_vars}
+    assigned = {m for s in body for m in _ASSIGNED.findall(s) if m in isa.state_vars}
+    last = insns[-1]
+    lines = [f"def {name}(R):"]
+    lines += [f"    {v} = {isa.state_vars[v].load}" for v in isa.state_vars if v in used]
+    lines.append(f"    _npc = _U({last.pc + last.length})")
+    for s in body:
+        typed = _INT_LITERAL.sub(r"_U(\1)", s).replace("int(", "_U(")
+        lines.extend("    " + ln for ln in typed.split("\n"))
+    lines += ["    " + isa.state_vars[v].store.format(v=v) for v in isa.state_vars if v in assigned]
+    lines.append("    return _npc")
+    return "\n".join(lines) + "\n"
+
+
 def _drop_dead_flags(isa: Isa, per_insn: list[list[str]]) -> list[list[str]]:
     """Backward liveness over flags; every flag is live at block end and at possible exits."""
     flags = isa.flag_vars

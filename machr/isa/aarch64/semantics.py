@@ -75,9 +75,18 @@ def add_with_flags(a: str, b: str, carry: str, sf, set_flags: bool) -> list[str]
     w, m = width(sf), mask(sf)
     out = [f"_ta = {a}", f"_tb = {b}", f"_ts = _ta + _tb + {carry}", f"_tr = _ts & {m:#x}"]
     if set_flags:
-        out += [f"nf = _tr >> {w - 1}", "zf = int(_tr == 0)", f"cf = _ts >> {w}",
+        out += [f"nf = _tr >> {w - 1}", "zf = int(_tr == 0)", f"cf = {carry_out(w, carry)}",
                 f"vf = ((_ta ^ _tr) & (_tb ^ _tr)) >> {w - 1}"]
     return out
+
+
+def carry_out(w: int, carry: str) -> str:
+    """C of _ta + _tb + carry without a 65-bit intermediate at w = 64 (so the text also runs as uint64)."""
+    if w < 64:
+        return f"_ts >> {w}"
+    if carry in ("0", "1"):
+        return "int(_tr < _ta)" if carry == "0" else "int(_tr <= _ta)"
+    return f"int(_tr < _ta or ({carry} != 0 and _tr == _ta))"
 
 
 def logic_flags(sf) -> list[str]:

@@ -87,6 +87,8 @@ def place_memory_operand(insn, state: dict[str, int], rng: random.Random, inside
         if ops[1][1] == base or ops[1][1] == index:
             return False
         state[GPRS[ops[1][1]]] = rng.randrange(-512, 512) & M64     # bit offset stays near the operand
+    if base < 0 and index < 0:
+        return True                                  # absolute: moffs was patched; disp32 faults on both
     if base < 0 or base == RIP or base == index or base == 4:
         return False
     target = DATA + 0x1000 + rng.randrange(0x1000) if inside else 0x7000_0000_0000 + rng.randrange(0x1000)
@@ -156,6 +158,10 @@ def compare_one(uc: Unicorn, enc: Encoding, rng: random.Random, memory: bool | N
     code = instance(enc, rng, memory)
     insn = ISA.decode(code, CODE)
     code = code[:insn.length]
+    if any(o[0] == "O" for o in enc.operands):       # moffs: the address is the last 8 bytes
+        target = DATA + 0x1000 + rng.randrange(0x1000) if inside else 0x7000_0000_0000
+        code = code[:-8] + target.to_bytes(8, "little")
+        insn = ISA.decode(code, CODE)
     state = random_state(rng)
     if not place_memory_operand(insn, state, rng, inside):
         return None
