@@ -112,7 +112,7 @@ def block_source(isa: Isa, insns: list[Insn], name: str = "_blk", eliminate_flag
     """
     per_insn = [insn_statements(isa, i) for i in insns]
     if eliminate_flags:
-        per_insn = _drop_dead_flags(isa, per_insn)
+        per_insn = _forward_temps(_drop_dead_flags(isa, per_insn))
     used: set[str] = set()
     assigned: set[str] = set()
     for stmts in per_insn:
@@ -170,6 +170,78 @@ def numba_block_source(isa: Isa, insns: list[Insn], name: str = "_blk") -> str:
     lines += ["    " + isa.state_vars[v].store.format(v=v) for v in isa.state_vars if v in assigned]
     lines.append("    return _npc")
     return "\n".join(lines) + "\n"
+
+
+_TEMP_DEF = re.compile(r"^(_t\w*) = (.+)$")
+_SIMPLE = re.compile(r"^(\w+|0[xX][0-9a-fA-F]+)$")
+
+
+def _forward_temps(per_insn: list[list[str]]) -> list[list[str]]:
+    """Substitute temporaries that are read exactly once into their reader (Python pays per local).
+
+    `_tX = E; ...; y = f(_tX)` becomes `y = f((E))` when nothing in between
+    assigns a name E reads, E calls nothing that can fault, and `_tX` is not
+    read again before it is redefined — within one instruction, or later in
+    the block.  Semantics are unchanged: E is pure and evaluated once, at a
+    point where its inputs hold the same values.
+    """
+    flat = [(k, s) for k, stmts in enumerate(per_insn) for s in stmts]
+    changed = True
+    while changed:
+        changed = False
+        for i, (_, stmt) in enumerate(flat):
+            m = _TEMP_DEF.match(stmt)
+            if m is None or "\n" in stmt or _NEEDS_N.search(stmt):
+                continue
+            temp, expr = m.groups()
+            word = re.compile(rf"\b{temp}\b")
+            if word.search(expr):
+                continue
+            reads = [j for j in range(i + 1, len(flat)) if word.search(_after_target(flat[j][1], temp))]
+            redefs = [j for j in range(i + 1, len(flat)) if _TEMP_DEF.match(flat[j][1])
+                      and _TEMP_DEF.match(flat[j][1]).group(1) == temp]
+            end = redefs[0] if redefs else len(flat)
+            live_reads = [j for j in reads if j <= end]
+            literal = _INT_LITERAL.fullmatch(expr.strip())
+            if literal and live_reads and live_reads[-1] < end and all("\n" not in flat[j][1] for j in live_reads):
+                for j in live_reads:                 # a constant: fold it into every reader
+                    flat[j] = (flat[j][0], word.sub(expr.strip(), flat[j][1]))
+                del flat[i]
+                changed = True
+                break
+            if len(live_reads) != 1 or (live_reads[0] == end and not word.search(_TEMP_DEF.match(
+                    flat[end][1]).group(2))):
+                if not live_reads:                   # dead temporary
+                    del flat[i]
+                    changed = True
+                    break
+                continue
+            j = live_reads[0]
+            target = flat[j][1]
+            if "\n" in target or len(word.findall(target)) != 1:
+                continue
+            inputs = set(_NAME.findall(expr))
+            if any(set(_ASSIGNED.findall(flat[x][1])) & inputs or "\n" in flat[x][1] for x in range(i + 1, j)):
+                continue
+            repl = expr if _SIMPLE.match(expr) else f"({expr})"
+            flat[j] = (flat[j][0], target.replace(temp, repl) if _word_count(target, temp) == 1 else target)
+            del flat[i]
+            changed = True
+            break
+    out: list[list[str]] = [[] for _ in per_insn]
+    for k, s in flat:
+        out[k].append(s)
+    return out
+
+
+def _word_count(stmt: str, name: str) -> int:
+    return len(re.findall(rf"\b{name}\b", stmt))
+
+
+def _after_target(stmt: str, temp: str) -> str:
+    """The part of `stmt` that reads names: all of it, except the target of a `temp = ...` definition."""
+    m = _TEMP_DEF.match(stmt)
+    return m.group(2) if m and m.group(1) == temp else stmt
 
 
 def _drop_dead_flags(isa: Isa, per_insn: list[list[str]]) -> list[list[str]]:

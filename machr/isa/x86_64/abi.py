@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from machr.isa.x86_64.state import (FCW_SLOT, FLAG_BITS, FS_BASE_SLOT, GPRS, GS_BASE_SLOT, MXCSR_SLOT, PC_SLOT,
+from machr.isa.x86_64.state import (FCW_SLOT, FLAG_BITS, FS_BASE_SLOT, GS_BASE_SLOT, MXCSR_SLOT, PC_SLOT,
                                     XMM_SLOT, rflags, set_rflags)
 from machr.machine.exits import (EXIT_ARITH, EXIT_BREAKPOINT, EXIT_GP, EXIT_UNDEFINED, Exit)
 

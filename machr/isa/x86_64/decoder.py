@@ -3,7 +3,7 @@
 The decoder knows no instruction by name: it reads prefixes and opcode bytes,
 picks the table row (mandatory prefix, ModRM.reg digit, mod, REX.W), then
 decodes that row's operand codes.  Capstone's text is reproduced for the
-mnemonic and operands (see `operands.operand_text` and `_imm_signed`).
+mnemonic and operands (see `operands.operand_text` and `_immediate`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ _CONTROL = frozenset({"jcc", "jmp", "call", "ret", "syscall", "int3", "ud2", "hl
 # Forms that must end a block although they do not branch: cpuid/rdtsc read the
 # clock or fixed state the translator cannot fold; wrfsbase changes segment bases.
 _BLOCK_END = _CONTROL | {"rdtsc", "wrfsbase", "wrgsbase"}
+_STRING = frozenset({"movs", "stos", "lods", "scas", "cmps"})
 _LOCKABLE = frozenset({"add", "or", "adc", "sbb", "and", "sub", "xor", "inc", "dec", "not", "neg",
                        "xchg", "cmpxchg", "xadd", "bts", "btr", "btc"})
 # Capstone prints these mnemonics' immediates unsigned (masked to the operand size).
@@ -145,6 +146,8 @@ def decode(buf: bytes, pc: int) -> Insn:
         ops[i] = ("j", (pc + length + ops[i][1]) & mask(64))
     names = enc.mnemonic.split("/")
     mnemonic = names[{16: 0, 32: 1, 64: 2}[osz]] if len(names) > 1 else names[0]
+    if a32 and enc.form in _STRING:
+        raise DecodeError("32-bit address size on a string instruction")
     if rep and enc.form in ("movs", "stos", "lods"):
         mnemonic = "rep " + mnemonic
     elif rep and enc.form in ("scas", "cmps"):

@@ -73,62 +73,67 @@ def _join(values: list[int], lane: int) -> int:
     return out
 
 
+def _pairs(a: int, b: int, lane: int):
+    """Corresponding lanes of a and b."""
+    return zip(_split(a, lane), _split(b, lane), strict=True)
+
+
 def _signed(x: int, lane: int) -> int:
     return x - (1 << lane) if x >> (lane - 1) else x
 
 
 def _padd(a: int, b: int, lane: int) -> int:
-    return _join([x + y for x, y in zip(_split(a, lane), _split(b, lane))], lane)
+    return _join([x + y for x, y in _pairs(a, b, lane)], lane)
 
 
 def _psub(a: int, b: int, lane: int) -> int:
-    return _join([x - y for x, y in zip(_split(a, lane), _split(b, lane))], lane)
+    return _join([x - y for x, y in _pairs(a, b, lane)], lane)
 
 
 def _pcmpeq(a: int, b: int, lane: int) -> int:
-    return _join([-1 if x == y else 0 for x, y in zip(_split(a, lane), _split(b, lane))], lane)
+    return _join([-1 if x == y else 0 for x, y in _pairs(a, b, lane)], lane)
 
 
 def _pcmpgt(a: int, b: int, lane: int) -> int:
     return _join([-1 if _signed(x, lane) > _signed(y, lane) else 0
-                  for x, y in zip(_split(a, lane), _split(b, lane))], lane)
+                  for x, y in _pairs(a, b, lane)], lane)
 
 
 def _pminu(a: int, b: int, lane: int) -> int:
-    return _join([min(x, y) for x, y in zip(_split(a, lane), _split(b, lane))], lane)
+    return _join([min(x, y) for x, y in _pairs(a, b, lane)], lane)
 
 
 def _pmaxu(a: int, b: int, lane: int) -> int:
-    return _join([max(x, y) for x, y in zip(_split(a, lane), _split(b, lane))], lane)
+    return _join([max(x, y) for x, y in _pairs(a, b, lane)], lane)
 
 
 def _pmins(a: int, b: int, lane: int) -> int:
-    return _join([min(_signed(x, lane), _signed(y, lane)) for x, y in zip(_split(a, lane), _split(b, lane))], lane)
+    return _join([min(_signed(x, lane), _signed(y, lane)) for x, y in _pairs(a, b, lane)], lane)
 
 
 def _pmaxs(a: int, b: int, lane: int) -> int:
-    return _join([max(_signed(x, lane), _signed(y, lane)) for x, y in zip(_split(a, lane), _split(b, lane))], lane)
+    return _join([max(_signed(x, lane), _signed(y, lane)) for x, y in _pairs(a, b, lane)], lane)
 
 
 def _pmullw(a: int, b: int, lane: int) -> int:
-    return _join([x * y for x, y in zip(_split(a, lane), _split(b, lane))], lane)
+    return _join([x * y for x, y in _pairs(a, b, lane)], lane)
 
 
 def _pmuludq(a: int, b: int, lane: int) -> int:
     """Unsigned 32x32->64 products of the even dwords (lane = 64)."""
-    return _join([(x & 0xFFFFFFFF) * (y & 0xFFFFFFFF) for x, y in zip(_split(a, lane), _split(b, lane))], lane)
+    return _join([(x & 0xFFFFFFFF) * (y & 0xFFFFFFFF) for x, y in _pairs(a, b, lane)], lane)
 
 
 def _punpckl(a: int, b: int, lane: int) -> int:
     xs, ys = _split(a, lane), _split(b, lane)
     half = len(xs) // 2
-    return _join([v for pair in zip(xs[:half], ys[:half]) for v in pair], lane)
+    return _join([v for pair in zip(xs[:half], ys[:half], strict=True) for v in pair], lane)
 
 
 def _punpckh(a: int, b: int, lane: int) -> int:
     xs, ys = _split(a, lane), _split(b, lane)
     half = len(xs) // 2
-    return _join([v for pair in zip(xs[half:], ys[half:]) for v in pair], lane)
+    return _join([v for pair in zip(xs[half:], ys[half:], strict=True) for v in pair], lane)
 
 
 def _psrl(a: int, count: int, lane: int) -> int:

@@ -45,7 +45,7 @@ def test_init_user_thread():
 def test_trap_number_args_and_result():
     R = regs()
     R[0] = 0xFFFFFFFFFFFFFFE7
-    for slot, v in zip((7, 6, 2, 10, 8, 9), range(1, 7)):
+    for slot, v in zip((7, 6, 2, 10, 8, 9), range(1, 7), strict=True):
         R[slot] = v
     R[4] = 0x1000
     stack = {0x1008: 70, 0x1010: 80, 0x1018: 90}

@@ -8,6 +8,7 @@ returns the list of differences (empty when they agree).
 from __future__ import annotations
 
 import random
+import struct
 
 import unicorn
 import unicorn.x86_const as X
@@ -65,7 +66,6 @@ def _random_xmm(rng: random.Random) -> int:
     """Mostly meaningful floats in the low lanes, so scalar FP forms see numbers, not NaNs."""
     if rng.random() < 0.5:
         return rng.getrandbits(128)
-    import struct
     lo = struct.unpack("<Q", struct.pack("<d", rng.choice((0.0, -0.0, 1.5, -2.25, 1e300, 3.0, 1e-310,
                                                             rng.uniform(-1e6, 1e6)))))[0]
     f = struct.unpack("<I", struct.pack("<f", rng.choice((0.0, 1.5, -7.0, rng.uniform(-1e4, 1e4)))))[0]
@@ -123,13 +123,13 @@ class Unicorn:
         uc.ctl_remove_cache(CODE, CODE + 0x1000)      # the code page is rewritten every run
         uc.mem_write(CODE, code)
         uc.mem_write(DATA, data)
-        for r, v in zip(_UC_GPR, GPRS):
+        for r, v in zip(_UC_GPR, GPRS, strict=True):
             uc.reg_write(r, state[v])
         uc.reg_write(X.UC_X86_REG_EFLAGS, 0x202 | sum(state[f] << b for f, b in FLAG_BITS.items()))
         uc.reg_write(X.UC_X86_REG_FS_BASE, state["fs_base"])
         uc.reg_write(X.UC_X86_REG_GS_BASE, state["gs_base"])
         uc.reg_write(X.UC_X86_REG_MXCSR, state["mxcsr"])
-        for r, i in zip(_UC_XMM, range(16)):
+        for r, i in zip(_UC_XMM, range(16), strict=True):
             uc.reg_write(r, state[f"xmm{i}"])
         fault = self.interrupt = None
         try:
@@ -137,12 +137,12 @@ class Unicorn:
         except unicorn.UcError as e:
             if e.errno != unicorn.UC_ERR_FETCH_UNMAPPED:     # a branch executed, then its target was fetched
                 fault = e
-        out = {v: uc.reg_read(r) for r, v in zip(_UC_GPR, GPRS)}
+        out = {v: uc.reg_read(r) for r, v in zip(_UC_GPR, GPRS, strict=True)}
         fl = uc.reg_read(X.UC_X86_REG_EFLAGS)
         out.update({f: fl >> b & 1 for f, b in FLAG_BITS.items()})
         out["fs_base"] = uc.reg_read(X.UC_X86_REG_FS_BASE)
         out["gs_base"] = uc.reg_read(X.UC_X86_REG_GS_BASE)
-        for r, i in zip(_UC_XMM, range(16)):
+        for r, i in zip(_UC_XMM, range(16), strict=True):
             out[f"xmm{i}"] = uc.reg_read(r)
         if self.interrupt is not None:
             fault = f"interrupt {self.interrupt}"
