@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-
 from machr.isa.base import Isa
-from machr.isa.x86_64 import abi, decoder, helpers, semantics, state
-
-
-def _paging():
-    """The page-table module (written by the machine's owner); None until it exists."""
-    try:
-        return importlib.import_module("machr.isa.x86_64.paging")
-    except ModuleNotFoundError:
-        return None
+from machr.isa.x86_64 import abi, decoder, helpers, paging, semantics, state
 
 
 ISA = Isa(
@@ -27,6 +17,6 @@ ISA = Isa(
     decode=decoder.decode,
     translate=semantics.translate,
     globals=dict(helpers.GLOBALS),
-    paging=_paging(),
+    paging=paging,
     abi=abi,
 )
