@@ -191,6 +191,12 @@ class VmMap:
                        e.inheritance, name=e.name)
         return True
 
+    def inherit(self, start: int, end: int, inheritance: int) -> int:
+        """vm_inherit: set the inheritance of [start, end) (holes are skipped)."""
+        for e in self._range(trunc_page(start), round_page(end)):
+            e.inheritance = inheritance
+        return KERN_SUCCESS
+
     def destroy(self) -> None:
         self.remove(self.min_addr, self.max_addr)
         self.pmap.destroy()

@@ -58,9 +58,7 @@ def vm_inherit(task, address: int, size: int, inherit: int):
     r = _range(address, size)
     if r is None or inherit > VM_INHERIT_NONE:
         return KERN_INVALID_ARGUMENT
-    for e in task.map._range(*r):
-        e.inheritance = inherit
-    return KERN_SUCCESS
+    return task.map.inherit(r[0], r[1], inherit)
 
 
 @mig_routine(2026, "vm_read", target="task", ins=[("address", U64), ("size", U64)], outs=[("data", OOL)])
