@@ -43,7 +43,10 @@ def vm_fault(vmap: VmMap, addr: int, access: int) -> int:
         frame = entry.object.page_zero_fill(index)
         if frame is None:
             return KERN_RESOURCE_SHORTAGE
-    vmap.pmap.enter(va, frame, entry.protection)
+    try:
+        vmap.pmap.enter(va, frame, entry.protection)
+    except MemoryError:                   # no frame for a page table: the page stays in its object
+        return KERN_RESOURCE_SHORTAGE
     return KERN_SUCCESS
 
 
