@@ -30,6 +30,7 @@ def boot(arch: str, program: str, tier: str = "jit", stdin: bytes = b"", max_ins
     kernel = Kernel(arch, mem, tier, PlainConsole(io.BytesIO(stdin), out), max_insns=max_insns, log=log.append)
     kernel.boot(image)
     status = kernel.run()
+    assert kernel.errors == [], kernel.errors[0]
     return kernel, status, out.getvalue(), log
 
 

@@ -63,6 +63,7 @@ class Kernel:
         self.thread_ids = itertools.count(1)
         self.init_task: Task | None = None
         self.halt_status: int | None = None
+        self.errors: list[str] = []          # tracebacks of kernel errors (each killed its task)
         self.halt_reason = ""
         self.yield_requested = False
         self.version = KERNEL_VERSION.format(arch=arch)
@@ -193,7 +194,7 @@ class Kernel:
                 break
             if thread.continuation is not None:
                 cont, thread.continuation = thread.continuation, None
-                cont(thread)
+                self._kernel_call(thread, cont, thread)
                 if thread.state != TH_RUN or self.halt_status is not None:
                     continue
             self.mmu.activate(thread.task.map.pmap.root)
@@ -207,7 +208,7 @@ class Kernel:
             ex = engine.run(thread.R, thread.task.map.pmap, budget)
             thread.quantum_left -= ex.retired
             self.yield_requested = False
-            yield_cpu = user_trap(thread, ex)
+            yield_cpu = self._kernel_call(thread, user_trap, thread, ex)
             if thread.state == TH_RUN and not thread.on_runq:
                 if yield_cpu or self.yield_requested or thread.quantum_left <= 0:
                     thread.quantum_left = QUANTUM_INSNS
@@ -218,6 +219,24 @@ class Kernel:
                     proc.runq.rotate(1)          # keep the CPU: back to the head of the queue
         self.console.flush()
         return self.halt_status
+
+
+    def _kernel_call(self, thread, fn, *args):
+        """Run kernel code on behalf of `thread`; a kernel bug kills that task, never the host process.
+
+        The error is logged in one line and kept in `self.errors` (tests
+        assert it stays empty).
+        """
+        try:
+            return fn(*args)
+        except Exception as e:                  # noqa: BLE001 - the last line of defence
+            import traceback
+
+            self.errors.append(traceback.format_exc())
+            self.log(f"kernel error serving task {thread.task.task_id} ({thread.task.name}): "
+                     f"{type(e).__name__}: {e}; task terminated")
+            self.task_terminate(thread.task, "kernel error")
+            return False
 
 
 def _release_port_tables(holder) -> None:
