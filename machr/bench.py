@@ -1,9 +1,15 @@
-"""`machr bench`: guest workloads in each tier, guest MIPS and the ratios between tiers.
+"""`machr bench`: the CPU workloads of firmware/bench in each tier; guest MIPS and ratios.
 
-Each measurement boots a fresh kernel in-process with the workload as its
-first task, so start-up (ELF load, translation) is inside the figure, as a
-user running `machr run` would see it.  `boot-to-prompt` times init from
-kernel creation to its first `machr# `.
+Each cell runs in a fresh child process (`python -m machr.bench --one ...`),
+so its wall time includes start-up as a user of `machr run` sees it, its
+peak RSS is its own, and numba is imported only where a tier needs it.
+Tiers: `interp` (tier 0), `tier1` (Python blocks), `jit-cold` (tier 1 +
+tier 2 with an empty region cache, compiling in the background worker) and
+`jit-warm` (the same run again: regions load from the on-disk cache).
+Reference rows, where installed: `unicorn` (the same ELF on Unicorn with
+a minimal Mach stand-in, firmware/tools/fakemach.py) and `qemu` (a
+host-Linux build of the workload under qemu-user, from bench/ref/).
+`boot` times init from process start to its first `machr# ` per tier.
 """
 
 from __future__ import annotations
@@ -11,15 +17,21 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from machr.console.plain import PlainConsole
-
-FIRMWARE = Path(__file__).resolve().parent.parent / "firmware" / "build"
-TIERS = ("interp", "jit")
-WORKLOADS = ("spin",)
+ROOT = Path(__file__).resolve().parent.parent
+FIRMWARE = ROOT / "firmware" / "build"
+WORKLOADS = ("crc", "list", "dhry", "matmul", "sieve", "fp")
+TIERS = ("interp", "tier1", "jit-cold", "jit-warm")
+ARCHES = ("x86_64", "aarch64")
 
 
 @dataclass
@@ -27,84 +39,143 @@ class Row:
     arch: str
     workload: str
     tier: str
+    size: str
     insns: int
     seconds: float
-    translate_seconds: float
+    compile_seconds: float
     mips: float
+    rss_mib: float
+    output: str
     speedup: float = 1.0
-    output: str = ""
+    tier2_mips: float = 0.0       # guest instructions retired inside regions / seconds inside them
 
 
-class _PromptWatch(PlainConsole):
-    """A console that notes when the guest first prints its prompt."""
-
-    def __init__(self, stdin: bytes):
-        super().__init__(io.BytesIO(stdin), io.BytesIO())
-        self.prompt_at: float | None = None
-
-    def write(self, data: bytes) -> None:
-        super().write(data)
-        if self.prompt_at is None and b"machr# " in self.out.getvalue():
-            self.prompt_at = time.perf_counter()
-
-
-def run_workload(arch: str, workload: str, tier: str, mem: int = 64 << 20) -> Row:
+def one(arch: str, workload: str, tier: str, size: str, stdin: bytes = b"") -> dict:
+    """Run one cell in this process (called in the child); returns its measurements."""
+    t0 = time.perf_counter()
+    from machr.console.plain import PlainConsole
     from machr.kernel.kern.startup import Kernel, load_elf_file
 
-    t0 = time.perf_counter()
-    console = _PromptWatch(b"")
-    image = load_elf_file(str(FIRMWARE / arch / f"{workload}.elf"), 1 << 47, mem)
-    kernel = Kernel(arch, mem, tier, console, log=lambda line: None)
-    kernel.boot(image)
+    out = io.BytesIO()
+    console = PlainConsole(io.BytesIO(stdin), out)
+    prompt_at = []
+    write = console.write
+
+    def watch(data: bytes) -> None:
+        write(data)
+        if not prompt_at and b"machr# " in out.getvalue():
+            prompt_at.append(time.perf_counter() - t0)
+
+    console.write = watch
+    image = load_elf_file(str(FIRMWARE / arch / f"{workload}.elf"), 1 << 47, 64 << 20)
+    kernel = Kernel(arch, 64 << 20, "jit" if tier.startswith("jit") else tier, console, log=lambda line: None)
+    kernel.boot(image, "small" if size == "small" else "")
     kernel.run()
     seconds = time.perf_counter() - t0
-    insns = kernel.engine.clock
-    out = console.out.getvalue().decode(errors="replace").strip()
-    return Row(arch, workload, tier, insns, seconds, kernel.engine.stats.translate_seconds,
-               insns / seconds / 1e6, output=out)
+    eng = kernel.engine
+    t2 = eng.tier2.stats if eng.tier2 is not None else None
+    return {"insns": eng.clock, "seconds": seconds, "output": out.getvalue().decode(errors="replace").strip(),
+            "compile_seconds": eng.stats.translate_seconds + (t2.compile_seconds if t2 else 0.0),
+            "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "tier2_mips": t2.insns / t2.run_seconds / 1e6 if t2 and t2.run_seconds else 0.0,
+            "prompt_seconds": prompt_at[0] if prompt_at else seconds}
 
 
-def boot_to_prompt(arch: str, tier: str) -> float:
-    from machr.kernel.kern.startup import Kernel, load_elf_file
+def _child(args: list[str], env: dict) -> dict:
+    cmd = [sys.executable, "-m", "machr.bench", "--one", *args]
+    res = subprocess.run(cmd, capture_output=True, env=env, cwd=ROOT, check=False)
+    if res.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {res.stderr.decode(errors='replace')[-2000:]}")
+    return json.loads(res.stdout.decode().splitlines()[-1])
 
-    t0 = time.perf_counter()
-    console = _PromptWatch(b"halt\n")
-    image = load_elf_file(str(FIRMWARE / arch / "init.elf"), 1 << 47, 64 << 20)
-    kernel = Kernel(arch, 64 << 20, tier, console, log=lambda line: None)
-    kernel.boot(image)
-    kernel.run()
-    return (console.prompt_at or time.perf_counter()) - t0
+
+def measure(arch: str, workload: str, tier: str, size: str, cache: str) -> Row:
+    env = dict(os.environ, MACHR_CACHE=cache, PYTHONPATH=str(ROOT))
+    if tier == "jit-cold":
+        shutil.rmtree(cache, ignore_errors=True)
+    r = _child([arch, workload, tier, size], env)
+    return Row(arch, workload, tier, size, r["insns"], r["seconds"], r["compile_seconds"],
+               r["insns"] / r["seconds"] / 1e6, r["rss_mib"], r["output"], tier2_mips=r["tier2_mips"])
+
+
+def reference_rows(arch: str, workload: str, size: str) -> list[Row]:
+    """Unicorn and qemu-user rows, where those are installed (bench/ref/README.md)."""
+    sys.path.insert(0, str(ROOT / "bench" / "ref"))
+    from reference import run_qemu, run_unicorn   # bench/ref/reference.py
+
+    rows = []
+    for name, fn in (("unicorn", run_unicorn), ("qemu", run_qemu)):
+        r = fn(arch, workload, size)
+        if r is not None:
+            insns, seconds, output = r
+            rows.append(Row(arch, workload, name, size, insns, seconds, 0.0,
+                            insns / seconds / 1e6 if insns else 0.0, 0.0, output))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="machr bench")
-    p.add_argument("--arch", choices=("x86_64", "aarch64"), action="append")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--one"]:
+        arch, workload, tier, size = argv[1:5]
+        stdin = b"halt\n" if workload == "init" else b""
+        print(json.dumps(one(arch, workload, tier, size, stdin)))
+        return 0
+    p = argparse.ArgumentParser(prog="machr bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--arch", choices=ARCHES, action="append")
     p.add_argument("--workload", choices=WORKLOADS, action="append")
     p.add_argument("--tier", choices=TIERS, action="append")
+    p.add_argument("--size", choices=("full", "small"), default="full",
+                   help="full: about 1e8 guest instructions per workload; small: the test size")
+    p.add_argument("--slow-size", choices=("full", "small"), default="small",
+                   help="size for the interp and tier1 rows (their MIPS do not depend on it; full takes hours)")
     p.add_argument("--repeat", type=int, default=1, help="runs per cell; the fastest counts")
+    p.add_argument("--reference", action="store_true", help="add Unicorn / qemu-user rows where installed")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
+    tiers = args.tier or TIERS
+    cache = tempfile.mkdtemp(prefix="machr-bench-cache-")
     rows: list[Row] = []
-    prompts = {}
-    for arch in args.arch or ("x86_64", "aarch64"):
-        for tier in args.tier or TIERS:
-            prompts[f"{arch}/{tier}"] = min(boot_to_prompt(arch, tier) for _ in range(args.repeat))
-        for workload in args.workload or WORKLOADS:
-            base = None
-            for tier in args.tier or TIERS:
-                row = min((run_workload(arch, workload, tier) for _ in range(args.repeat)), key=lambda r: r.seconds)
-                base = base or row.mips
-                row.speedup = row.mips / base
-                rows.append(row)
+    boot: dict[str, float] = {}
+    try:
+        for arch in args.arch or ARCHES:
+            for tier in tiers:
+                env = dict(os.environ, MACHR_CACHE=cache, PYTHONPATH=str(ROOT))
+                boot[f"{arch}/{tier}"] = min(_child([arch, "init", tier, "full"], env)["prompt_seconds"]
+                                             for _ in range(args.repeat))
+            for workload in args.workload or WORKLOADS:
+                base = None
+                for tier in tiers:
+                    size = args.slow_size if tier in ("interp", "tier1") else args.size
+                    row = min((measure(arch, workload, tier, size, os.path.join(cache, workload))
+                               for _ in range(args.repeat)), key=lambda r: r.seconds)
+                    base = base or row.mips
+                    row.speedup = row.mips / base
+                    rows.append(row)
+                if args.reference:
+                    for row in reference_rows(arch, workload, args.size):
+                        row.speedup = row.mips / base if base else 0.0
+                        rows.append(row)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
     if args.json:
-        print(json.dumps({"rows": [asdict(r) for r in rows], "boot_to_prompt_seconds": prompts}, indent=2))
+        print(json.dumps({"rows": [asdict(r) for r in rows], "boot_to_prompt_seconds": boot}, indent=2))
         return 0
-    print(f"{'arch':8} {'workload':9} {'tier':7} {'guest insns':>12} {'wall s':>8} {'xlate s':>8} "
-          f"{'MIPS':>7} {'vs interp':>9}")
-    for r in rows:
-        print(f"{r.arch:8} {r.workload:9} {r.tier:7} {r.insns:12d} {r.seconds:8.2f} {r.translate_seconds:8.3f} "
-              f"{r.mips:7.2f} {r.speedup:8.2f}x")
-    print()
-    for k, v in prompts.items():
-        print(f"boot to first prompt  {k:16} {v:6.3f} s")
+    print_table(rows, boot)
     return 0
+
+
+def print_table(rows: list[Row], boot: dict[str, float]) -> None:
+    print(f"{'arch':8} {'workload':8} {'tier':9} {'size':5} {'guest insns':>12} {'wall s':>8} {'compile s':>9} "
+          f"{'MIPS':>8} {'region MIPS':>11} {'vs interp':>9} {'RSS MiB':>8}  checksum")
+    for r in rows:
+        region = f"{r.tier2_mips:11.1f}" if r.tier2_mips else " " * 11
+        print(f"{r.arch:8} {r.workload:8} {r.tier:9} {r.size:5} {r.insns:12d} {r.seconds:8.2f} "
+              f"{r.compile_seconds:9.2f} {r.mips:8.2f} {region} {r.speedup:8.1f}x {r.rss_mib:8.0f}  "
+              f"{r.output.rsplit(' ', 1)[-1]}")
+    print()
+    for k, v in boot.items():
+        print(f"boot to first prompt  {k:18} {v:6.3f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

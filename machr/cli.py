@@ -27,7 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     tier.add_argument("--interp", dest="tier", action="store_const", const="interp",
                       help="tier 0: interpret one instruction at a time")
     tier.add_argument("--jit", dest="tier", action="store_const", const="jit",
-                      help="tier 1: translate basic blocks to Python (default)")
+                      help="tier 1 (basic blocks as Python) plus tier 2 (hot regions compiled with numba, "
+                           "when numba is installed; the default)")
+    tier.add_argument("--tier1", "--no-numba", dest="tier", action="store_const", const="tier1",
+                      help="tier 1 only")
     run.set_defaults(tier="jit")
     run.add_argument("--mem", default="64M", help="physical memory size (default 64M)")
     run.add_argument("--max-insns", type=int, default=None, help="stop after N guest instructions")

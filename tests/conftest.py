@@ -20,15 +20,16 @@ def firmware(arch: str, program: str) -> Path:
 
 
 def boot(arch: str, program: str, tier: str = "jit", stdin: bytes = b"", max_insns: int | None = None,
-         mem: int = 16 << 20):
-    """Boot `program` as init; returns (kernel, status, stdout bytes, kernel log lines)."""
+         mem: int = 16 << 20, root_name: str = "none"):
+    """Boot `program` as init (its last argv word is `root_name`, spec §10); returns
+    (kernel, status, stdout bytes, kernel log lines)."""
     from machr.kernel.kern.startup import Kernel, load_elf_file
 
     out = io.BytesIO()
     log: list[str] = []
     image = load_elf_file(str(firmware(arch, program)), 1 << 47, mem)
     kernel = Kernel(arch, mem, tier, PlainConsole(io.BytesIO(stdin), out), max_insns=max_insns, log=log.append)
-    kernel.boot(image)
+    kernel.boot(image, root_name=root_name)
     status = kernel.run()
     assert kernel.errors == [], kernel.errors[0]
     return kernel, status, out.getvalue(), log

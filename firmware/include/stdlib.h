@@ -12,7 +12,7 @@ void free(void *ptr);
 int atoi(const char *s);
 unsigned long strtoul(const char *restrict s, char **restrict end, int base);
 
-/* Flushes the console and terminates the task (Mach has no exit status). */
+/* Flushes the console and terminates the task; a nonzero status halts the machine with it (host_priv). */
 __attribute__((noreturn)) void exit(int status);
 
 #endif

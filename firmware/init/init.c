@@ -2,11 +2,13 @@
  * init: the first task.  Prints a banner with the kernel version, then reads
  * console lines and runs each as a command until halt or end of input.
  */
+#include <check.h>
 #include <console.h>
 #include <stdio.h>
 #include <string.h>
 #include <mach/mach.h>
 #include <sys/reboot.h>
+#include "../ipctest/ipctest.h"
 
 #define MAX_ARGS 32
 
@@ -56,10 +58,31 @@ static void cmd_halt(int argc, char **argv)
     printf("halt failed: 0x%x\n", kr);
 }
 
+/* `test ipc [suite]`: the guest IPC suites (ipctest/), all or the one named (e.g. ipc_msg). */
+static void cmd_test(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "ipc") != 0) {
+        puts("usage: test ipc [suite]");
+        return;
+    }
+    if (argc < 3) {
+        check_run(ipc_all_suites, ipc_all_suites_count);
+        return;
+    }
+    for (int i = 0; i < ipc_all_suites_count; i++) {
+        if (strcmp(argv[2], ipc_all_suites[i]->name) == 0) {
+            check_run(&ipc_all_suites[i], 1);
+            return;
+        }
+    }
+    printf("no suite %s\n", argv[2]);
+}
+
 static const struct command commands[] = {
     {"help", "list the commands", cmd_help},
     {"echo", "print the arguments", cmd_echo},
     {"uname", "print the kernel version", cmd_uname},
+    {"test", "run the guest test suites (test ipc [suite])", cmd_test},
     {"halt", "halt the machine", cmd_halt},
 };
 

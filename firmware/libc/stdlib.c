@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <mach/mach_init.h>
 #include <mach/mach_interface.h>
+#include <sys/reboot.h>
 
 /* Accepts base 0 (prefix 0x → 16, 0 → 8, else 10) or 2..16, after optional spaces and '+'. */
 unsigned long strtoul(const char *restrict s, char **restrict end, int base)
@@ -48,10 +49,16 @@ int atoi(const char *s)
     return negative ? -value : value;
 }
 
+/*
+ * Mach tasks have no exit status.  machr convention (spec-level, kern/host.py):
+ * a task holding host_priv reports a failure by halting the machine with
+ * host_reboot(RB_HALT | status << 8), which `machr run` exits with.
+ */
 void exit(int status)
 {
-    (void)status;
     console_flush();
+    if (status != 0 && mach_host_priv() != MACH_PORT_NULL)
+        host_reboot(mach_host_priv(), RB_HALT | ((status & 0xFF) << 8));
     task_terminate(mach_task_self());
     /* Unreachable: the kernel does not return from terminating the caller's task. */
     for (;;)

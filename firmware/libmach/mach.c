@@ -173,3 +173,23 @@ kern_return_t vm_deallocate(mach_port_t task, vm_address_t address, vm_size_t si
         return mr;
     return mig_check_simple(&m.Out.Head, sizeof(m.Out), sizeof(m.Out));
 }
+
+/* 2016 thread_terminate, 2062 thread_suspend, 2063 thread_resume, 2064 thread_abort: header only (24); reply (36). */
+kern_return_t thread_terminate(mach_port_t thread)
+{
+    return mig_call_words(thread, 2016, 0, 0, 0, 0, 0, 0);
+}
+
+kern_return_t thread_abort(mach_port_t thread)
+{
+    return mig_call_words(thread, 2064, 0, 0, 0, 0, 0, 0);
+}
+
+/* 2024: NDR, address u64, size u64, set_maximum bool, new_protection i32 (56); reply RetCode (36). */
+kern_return_t vm_protect(mach_port_t task, vm_address_t address, vm_size_t size, boolean_t set_maximum,
+                         vm_prot_t new_protection)
+{
+    uint32_t in[6] = {(uint32_t)address, (uint32_t)(address >> 32), (uint32_t)size, (uint32_t)(size >> 32),
+                      (uint32_t)set_maximum, (uint32_t)new_protection};
+    return mig_call_words(task, 2024, in, 6, 0, 0, 0, 0);
+}

@@ -7,13 +7,12 @@
 
 const NDR_record_t NDR_record = {0, 0, 0, 0, 1, 0, 0, 0};
 
-static mach_port_t reply_port;
-
 mach_port_t mig_get_reply_port(void)
 {
-    if (reply_port == MACH_PORT_NULL)
-        reply_port = mach_reply_port();
-    return reply_port;
+    mach_port_t *reply_port = mig_reply_port_slot();
+    if (*reply_port == MACH_PORT_NULL)
+        *reply_port = mach_reply_port();
+    return *reply_port;
 }
 
 /*
@@ -23,8 +22,9 @@ mach_port_t mig_get_reply_port(void)
  */
 void mig_dealloc_reply_port(void)
 {
-    mach_port_t stale = reply_port;
-    reply_port = MACH_PORT_NULL;
+    mach_port_t *reply_port = mig_reply_port_slot();
+    mach_port_t stale = *reply_port;
+    *reply_port = MACH_PORT_NULL;
     if (stale != MACH_PORT_NULL)
         mach_port_mod_refs(mach_task_self(), stale, MACH_PORT_RIGHT_RECEIVE, -1);
 }
@@ -111,5 +111,49 @@ kern_return_t mig_check_port(const mach_msg_port_descriptor_t *port, mach_msg_ty
 {
     if (port->type != MACH_MSG_PORT_DESCRIPTOR || port->disposition != disposition)
         return MIG_TYPE_ERROR;
+    return KERN_SUCCESS;
+}
+
+/*
+ * A routine whose inline inputs are `nin` u32 words (after the NDR record; no
+ * NDR when there are none) and whose simple reply is RetCode plus `min_out` to
+ * `max_out` u32 words.  Stores the words and, if `nout` is given, their number.
+ */
+kern_return_t mig_call_words(mach_port_t target, mach_msg_id_t id, const uint32_t *in, unsigned nin,
+                             uint32_t *out, unsigned min_out, unsigned max_out, unsigned *nout)
+{
+#pragma pack(push, 4)
+    union {
+        struct {
+            mach_msg_header_t Head;
+            NDR_record_t NDR;
+            uint32_t words[MIG_WORDS_MAX];
+        } In;
+        struct {
+            mig_reply_error_t Head;
+            uint32_t words[MIG_WORDS_MAX];
+        } Out;
+        char room[sizeof(mig_reply_error_t) + 4 * MIG_WORDS_MAX + MAX_TRAILER_SIZE];
+    } m;
+#pragma pack(pop)
+    if (nin > MIG_WORDS_MAX || max_out > MIG_WORDS_MAX)
+        return MIG_ARRAY_TOO_LARGE;
+    m.In.NDR = NDR_record;
+    for (unsigned i = 0; i < nin; i++)
+        m.In.words[i] = in[i];
+    mach_msg_size_t send_size = nin ? sizeof(mach_msg_header_t) + sizeof(NDR_record_t) + 4 * nin
+                                    : sizeof(mach_msg_header_t);
+    mach_msg_return_t mr = mig_call(&m.In.Head, target, id, 0, send_size, sizeof(m));
+    if (mr != MACH_MSG_SUCCESS)
+        return mr;
+    kern_return_t kr = mig_check_simple(&m.Out.Head.Head, sizeof(mig_reply_error_t) + 4 * min_out,
+                                        sizeof(mig_reply_error_t) + 4 * max_out);
+    if (kr != KERN_SUCCESS)
+        return kr;
+    unsigned n = (m.Out.Head.Head.msgh_size - sizeof(mig_reply_error_t)) / 4;
+    for (unsigned i = 0; i < n; i++)
+        out[i] = m.Out.words[i];
+    if (nout != 0)
+        *nout = n;
     return KERN_SUCCESS;
 }

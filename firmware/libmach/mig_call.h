@@ -26,6 +26,12 @@ kern_return_t mig_check_simple(const mach_msg_header_t *reply, mach_msg_size_t m
                                mach_msg_size_t max_size);
 kern_return_t mig_check_complex(const mach_msg_header_t *reply, mach_msg_size_t size,
                                 mach_msg_size_t descriptors);
+/* The most u32 words mig_call_words passes either way. */
+#define MIG_WORDS_MAX 24
+kern_return_t mig_call_words(mach_port_t target, mach_msg_id_t id, const uint32_t *in, unsigned nin,
+                             uint32_t *out, unsigned min_out, unsigned max_out, unsigned *nout);
+/* The reply port variable of the calling thread (libmach/thread.c). */
+mach_port_t *mig_reply_port_slot(void);
 kern_return_t mig_check_port(const mach_msg_port_descriptor_t *port, mach_msg_type_name_t disposition);
 
 #endif

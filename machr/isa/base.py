@@ -35,7 +35,9 @@ Conventions for the statements `Isa.translate(insn)` returns
   is the next instruction (syscall, int3).
 * ``_clock()`` is the retired-instruction count at block entry and ``_n`` the
   index of the current instruction in its block (virtual time = their sum).
-* Any further helpers the statements call are in `Isa.globals`.
+* Any further helpers the statements call are in `Isa.globals`; those that
+  also exist in a numba-compilable form (uint64 arithmetic) are repeated in
+  `Isa.numba_globals`.
 """
 
 from __future__ import annotations
@@ -98,3 +100,6 @@ class Isa:
     globals: dict[str, Any]          # helpers the statements use
     paging: Any                      # module: the page-table format (see machine.mmu)
     abi: Any                         # module: trap convention, thread states, exceptions
+    # Helpers/tables for the numba tier (uint64 dialect) under the names the statements use; an
+    # instruction that calls a helper not listed here stays in the Python tiers.
+    numba_globals: dict[str, Any] = field(default_factory=dict)

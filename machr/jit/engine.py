@@ -3,7 +3,14 @@
 `Engine.run(R, space, budget)` runs one thread (register array `R`) in the
 address space the MMU currently has active until an exit, and returns the
 `Exit`.  Tier 0 (`interp`) translates one instruction per unit; tier 1
-(`jit`) one basic block per unit and chains blocks to their last successor.
+(`tier1`) one basic block per unit and chains blocks to their last
+successor; `jit` is tier 1 plus tier 2 (`machr.jit.tier2`): blocks that get
+hot are grouped into numba-compiled regions, which the dispatcher enters
+instead of the block.  A region returns at a block boundary, or in the
+middle of a block when an instruction needs the Python tiers (TLB miss,
+fault, code-page store); the engine then runs the rest of that block one
+instruction at a time, so faults stay precise and every tier stops at the
+same block boundaries.
 
 Time is the retired-instruction count.  The budget (quantum end or
 --max-insns) is only checked at *canonical* block boundaries — after a block
@@ -18,10 +25,13 @@ import time
 from dataclasses import dataclass
 
 from machr.isa.base import Isa
+from machr.jit.region import SLOW, X_BLOCK, X_INDEX, X_RETIRED
+from machr.jit.tier2 import T2_CLAIMED, Tier2, numba_available
 from machr.jit.translator import MAX_BLOCK_INSNS, Block, compile_block, form_block
 from machr.machine import exits
 from machr.machine.exits import (
     ACCESS_EXEC,
+    EXIT_BREAKPOINT,
     EXIT_PAGE_FAULT,
     EXIT_QUANTUM,
     EXIT_UNDEFINED,
@@ -30,6 +40,8 @@ from machr.machine.exits import (
     MemFault,
 )
 from machr.machine.mmu import Mmu
+
+TIERS = ("interp", "tier1", "jit")
 
 
 @dataclass
@@ -40,17 +52,20 @@ class EngineStats:
     dispatches: int = 0
     chain_hits: int = 0
     invalidations: int = 0
+    slow_paths: int = 0          # tier-2 exits finished by the Python tiers
 
 
 class Engine:
     """Runs guest code for one processor in one tier ("interp" or "jit")."""
 
-    def __init__(self, isa: Isa, mmu: Mmu, tier: str = "jit"):
-        if tier not in ("interp", "jit"):
+    def __init__(self, isa: Isa, mmu: Mmu, tier: str = "jit", background: bool = True):
+        if tier not in TIERS:
             raise ValueError(f"unknown tier {tier!r}")
         self.isa = isa
         self.mmu = mmu
         self.tier = tier
+        self.tier2 = Tier2(isa, mmu, background) if tier == "jit" and numba_available() else None
+        self.breakpoints: dict[object, set[int]] = {}
         self.unit_insns = 1 if tier == "interp" else MAX_BLOCK_INSNS
         self.clock = 0                       # instructions retired on this processor, ever
         self.clock_base = 0                  # retired count at the entry of the running unit
@@ -67,7 +82,7 @@ class Engine:
         self.env = env
 
     # --- translation cache ---------------------------------------------------
-    def translate(self, cache: dict[int, Block], pc: int) -> Block:
+    def translate(self, cache: dict[int, Block], pc: int, space: object = None) -> Block:
         t0 = time.perf_counter()
         mmu = self.mmu
         frames: list[int] = []
@@ -79,8 +94,13 @@ class Engine:
                 frames.append(frame)
             return data
 
-        insns = form_block(self.isa, fetch, pc, self.unit_insns)
-        blk = compile_block(self.isa, insns, tuple(frames), self.env, eliminate_flags=self.tier == "jit")
+        insns = form_block(self.isa, fetch, pc, self.unit_insns, self.breakpoints.get(space, ()))
+        blk = compile_block(self.isa, insns, tuple(frames), self.env, eliminate_flags=self.tier != "interp")
+        end = insns[-1].pc + insns[-1].length
+        # form_block also stops early when the next instruction's bytes on the following page cannot be
+        # fetched yet; that end is no canonical boundary (the fault is taken when the next block forms).
+        blk.boundary = (blk.ends_block or len(insns) == self.unit_insns or end >> 12 != pc >> 12
+                        or end in self.breakpoints.get(space, ()))
         cache[pc] = blk
         for f in frames:
             mmu.mark_code_frame(f)
@@ -96,13 +116,13 @@ class Engine:
         for cache, pc in self.by_frame.pop(frame, ()):
             blk = cache.pop(pc, None)
             if blk is not None:
-                blk.valid = False
-                self.stats.invalidations += 1
+                self._forget(blk)
 
     def invalidate_space(self, space: object) -> None:
         """An address space went away or was remapped wholesale."""
         for blk in self.caches.pop(space, {}).values():
-            blk.valid = False
+            self._forget(blk)
+        self.breakpoints.pop(space, None)
 
     def invalidate_range(self, space: object, start: int, end: int) -> None:
         """Mappings of [start, end) changed in `space` (unmap, protect, remap)."""
@@ -111,8 +131,26 @@ class Engine:
             return
         lo, hi = start & ~0xFFF, end
         for pc in [pc for pc in cache if lo <= pc < hi or lo <= (pc | 0xFFF) < hi]:
-            cache.pop(pc).valid = False
-            self.stats.invalidations += 1
+            self._forget(cache.pop(pc))
+
+    def _forget(self, blk: Block) -> None:
+        blk.valid = False
+        self.stats.invalidations += 1
+        if blk.region is not None:
+            Tier2.drop(blk.region)
+
+    def set_breakpoint(self, space: object, va: int, on: bool = True) -> None:
+        """DDB's hook: make `va` in `space` stop with EXIT_BREAKPOINT before it executes (or no longer).
+
+        Translations covering `va` are dropped, so blocks re-form ending just
+        before it and no tier-2 region runs through it.
+        """
+        bps = self.breakpoints.setdefault(space, set())
+        if on:
+            bps.add(va)
+        else:
+            bps.discard(va)
+        self.invalidate_range(space, va - MAX_BLOCK_INSNS * self.isa.max_insn_len, va + 1)
 
     # --- running -------------------------------------------------------------
     def run(self, R, space: object, budget: int) -> Exit:
@@ -132,8 +170,15 @@ class Engine:
         start_page = pc >> 12
         st = self.stats
         trace = self.trace
+        tier2 = self.tier2
+        if tier2 is not None and tier2.inflight:
+            tier2.poll()
+        bps = self.breakpoints.get(space) or None
+        hot = tier2.hot if tier2 is not None else 0
         try:
             while True:
+                if bps is not None and retired and pc in bps:    # resuming at a breakpoint runs it (x86 RF)
+                    return Exit(EXIT_BREAKPOINT, pc, retired=retired)
                 if prev is not None and prev.succ_pc == pc and prev.succ.valid:
                     blk = prev.succ
                     st.chain_hits += 1
@@ -141,7 +186,7 @@ class Engine:
                     blk = cache.get(pc)
                     if blk is None:
                         try:
-                            blk = self.translate(cache, pc)
+                            blk = self.translate(cache, pc, space)
                         except MemFault as e:
                             return Exit(EXIT_PAGE_FAULT, pc, e.addr, ACCESS_EXEC, 0, retired)
                     if prev is not None:
@@ -149,26 +194,68 @@ class Engine:
                         prev.succ = blk
                 st.dispatches += 1
                 self.clock_base = self.clock + retired
-                r = blk.fn(R)
-                if r is not None:
-                    n, e = r
-                    retired += n
-                    return self._exit(R, blk, n, e, retired)
-                retired += blk.ninsns
-                pc = R[pcslot]
-                prev = blk
-                if interp:
-                    in_block += 1
-                    if not (blk.ends_block or in_block == MAX_BLOCK_INSNS or pc >> 12 != start_page):
-                        continue
-                    in_block = 0
-                    start_page = pc >> 12
+                if blk.region is not None:
+                    kind = tier2.run(blk.region, R, 1 if trace is not None else budget - retired, self.clock_base)
+                    X = tier2.X
+                    retired += int(X[X_RETIRED])
+                    tier2.stats.insns += int(X[X_RETIRED])
+                    if kind == SLOW:
+                        ex, n = self._finish_block(R, blk.region.blocks[int(X[X_BLOCK])], int(X[X_INDEX]), retired)
+                        retired += n
+                        if ex is not None:
+                            ex.retired = retired
+                            return ex
+                    pc = R[pcslot]
+                    prev = None
+                else:
+                    r = blk.fn(R)
+                    if r is not None:
+                        n, e = r
+                        retired += n
+                        return self._exit(R, blk, n, e, retired)
+                    retired += blk.ninsns
+                    pc = R[pcslot]
+                    prev = blk
+                    if interp:
+                        in_block += 1
+                        if not (blk.ends_block or in_block == MAX_BLOCK_INSNS or pc >> 12 != start_page):
+                            continue
+                        in_block = 0
+                        start_page = pc >> 12
+                    else:
+                        if tier2 is not None:
+                            blk.hits += 1
+                            if blk.hits == hot and blk.t2 != T2_CLAIMED:
+                                tier2.request(cache, blk)
+                        if not blk.boundary:
+                            continue
                 if trace is not None:
                     trace(R, self.clock + retired)
                 if retired >= budget:
                     return Exit(EXIT_QUANTUM, pc, retired=retired)
         finally:
             self.clock += retired
+
+    def _finish_block(self, R, blk: Block, k: int, retired: int) -> tuple[Exit | None, int]:
+        """After a tier-2 SLOW exit: run instructions k.. of `blk` one at a time in Python.
+
+        Returns (exit or None, instructions retired).  The units are the
+        interpreter's (one instruction each, every flag stored), made once
+        per block and kept on it.
+        """
+        self.stats.slow_paths += 1
+        if blk.singles is None:
+            blk.singles = [compile_block(self.isa, [i], blk.frames, self.env, eliminate_flags=False)
+                           for i in blk.insns]
+        done = 0
+        for unit in blk.singles[k:]:
+            self.clock_base = self.clock + retired + done
+            r = unit.fn(R)
+            if r is not None:
+                n, e = r
+                return self._exit(R, unit, n, e, retired + done + n), done + n
+            done += 1
+        return None, done
 
     def _exit(self, R, blk: Block, n: int, e: Exception, retired: int) -> Exit:
         pc = R[self.isa.pc_slot]

@@ -20,7 +20,7 @@ on the `Block` for `machr run --stats`, DDB and the numba tier.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from machr.isa.base import DecodeError, Insn, Isa, NeedMoreBytes
@@ -44,17 +44,23 @@ class Block:
     frames: tuple[int, ...]          # physical frames the code came from
     ends_block: bool                 # last instruction is a block ender (vs. page/size cut)
     valid: bool = True
+    boundary: bool = True            # its end is a canonical block boundary (see machr.jit.engine)
     succ_pc: int = -1                # one-entry chaining cache
     succ: Block | None = None
     insns: list[Insn] = field(default_factory=list)
+    hits: int = 0                    # dispatches (tier 2's hotness)
+    t2: int = 0                      # tier-2 status (machr.jit.tier2.T2_*)
+    region: object = None            # the tier-2 Region that runs this block, once installed
+    singles: list[Block] | None = None  # one-instruction units: the rest of the block after a tier-2 SLOW exit
 
 
-def form_block(isa: Isa, fetch: Callable[[int, int], bytes], pc: int, max_insns: int) -> list[Insn]:
+def form_block(isa: Isa, fetch: Callable[[int, int], bytes], pc: int, max_insns: int,
+               stops: Collection[int] = ()) -> list[Insn]:
     """Decode instructions from `pc` up to the canonical block end.
 
     A block ends after a control transfer/trap (`ends_block`), before the
-    first instruction that starts on another page than `pc`, or after
-    `max_insns` instructions.  `fetch(va, n)` returns up to `n` executable
+    first instruction that starts on another page than `pc`, after
+    `max_insns` instructions, or before a breakpoint address in `stops`.  `fetch(va, n)` returns up to `n` executable
     bytes at `va` within one page and raises MemFault.  Returns the
     instructions; an undecodable first instruction yields an `undefined`
     pseudo-instruction (its exit is raised when the block runs).
@@ -62,7 +68,7 @@ def form_block(isa: Isa, fetch: Callable[[int, int], bytes], pc: int, max_insns:
     insns: list[Insn] = []
     page = pc >> 12
     cur = pc
-    while len(insns) < max_insns and cur >> 12 == page:
+    while len(insns) < max_insns and cur >> 12 == page and not (insns and cur in stops):
         try:
             insn = decode_at(isa, fetch, cur)
         except MemFault:

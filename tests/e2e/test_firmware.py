@@ -11,7 +11,8 @@ SESSION = b"help\necho hi   there\nuname\n\nbogus\nhalt\n"
 def expected_session(arch: str, version: str) -> bytes:
     return (f"machr init ({arch}) \u2014 Mach 3 personality\n{version}\n"
             "machr#   help   list the commands\n  echo   print the arguments\n"
-            "  uname  print the kernel version\n  halt   halt the machine\n"
+            "  uname  print the kernel version\n  test   run the guest test suites (test ipc [suite])\n"
+            "  halt   halt the machine\n"
             f"machr# hi there\nmachr# {version}\nmachr# machr# unknown command: bogus\nmachr# halting\n"
             ).encode()
 

@@ -1,20 +1,11 @@
 """Exits in the middle of a translated block leave exactly the interpreter's state."""
 
-from array import array
-
 import pytest
 
 from machr.isa.aarch64 import ISA as ARM
 from machr.isa.x86_64 import ISA as X86
-from machr.jit.engine import Engine
-from machr.kernel.mach.vm_types import VM_PROT_ALL, VM_PROT_DEFAULT
-from machr.kernel.vm.pmap import Pmap
-from machr.kernel.vm.vm_page import VmPagePool
 from machr.machine.exits import ACCESS_READ, EXIT_PAGE_FAULT, EXIT_UNDEFINED
-from machr.machine.memory import PhysicalMemory
-from machr.machine.mmu import Mmu
-
-CODE, DATA = 0x400000, 0x600000
+from tests.jit.machine import CODE, DATA, bare_engine
 
 # Flag-setting arithmetic, then a faulting access to an unmapped page, then more writes.
 # FAULT_AT is the offset of the faulting instruction.
@@ -35,19 +26,7 @@ PROGRAMS = {
 
 
 def run_tier(isa, code, regs, tier):
-    mem = PhysicalMemory(1 << 20)
-    pool = VmPagePool(mem)
-    mmu = Mmu(mem, isa.paging)
-    pmap = Pmap(isa.paging, pool)
-    for va, prot in ((CODE, VM_PROT_ALL), (DATA, VM_PROT_DEFAULT)):
-        pmap.enter(va, pool.grab(), prot)
-    mmu.activate(pmap.root)
-    mmu.store(CODE, code)
-    R = array("Q", bytes(8 * isa.nregs))
-    isa.abi.init_user_thread(R, CODE, DATA + 0x800)
-    for name, value in regs.items():
-        exec(isa.state_vars[name].store.format(v="value"), {"R": R, "value": value})
-    engine = Engine(isa, mmu, tier)
+    engine, R, pmap = bare_engine(isa, code, regs, tier)
     ex = engine.run(R, pmap, 10_000)
     return ex, list(R)
 

@@ -19,5 +19,6 @@ TRAP(thread_self_trap, -27)
 TRAP(task_self_trap, -28)
 TRAP(host_self_trap, -29)
 TRAP(mach_print, -30)
+TRAP(swtch, -60)
 
     .section .note.GNU-stack, "", %progbits

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from machr.isa.aarch64 import abi, helpers, state
+from machr.isa.aarch64 import abi, fp, helpers, simd, state
 from machr.isa.aarch64.decoder import decode
 from machr.isa.aarch64.semantics import translate
 from machr.isa.base import Isa
@@ -18,9 +18,9 @@ def _paging():
 
 
 def _globals() -> dict:
-    """The helper functions statements call (defined in helpers.py, not imported there)."""
-    return {k: v for k, v in vars(helpers).items()
-            if callable(v) and not k.startswith("_") and getattr(v, "__module__", None) == helpers.__name__}
+    """The helper functions statements call: those defined in helpers.py, fp.py and simd.py."""
+    return {k: v for mod in (helpers, fp, simd) for k, v in vars(mod).items()
+            if callable(v) and not k.startswith("_") and getattr(v, "__module__", None) == mod.__name__}
 
 
 ISA = Isa(

@@ -14,6 +14,7 @@ from typing import Callable
 
 from machr.isa.aarch64 import encoding as enc
 from machr.isa.aarch64 import sysregs
+from machr.isa.aarch64.fp_text import FP_FORMATTERS
 from machr.isa.aarch64.simd_text import SIMD_FORMATTERS
 from machr.isa.aarch64.text import CONDS, imm, mem, reg, shift_text
 from machr.isa.base import DecodeError, Insn, NeedMoreBytes
@@ -50,7 +51,7 @@ def decode(buf: bytes, pc: int) -> Insn:
     for name, shift, width in fields:
         v = (word >> shift) & ((1 << width) - 1)
         f[name] = SP if v == 31 and name in sp_fields else v
-    formatter = FORMATTERS.get(form) or SIMD_FORMATTERS.get(form)
+    formatter = FORMATTERS.get(form)
     if formatter is None:
         raise DecodeError(f"{form} not implemented: {word:#010x} at {pc:#x}")
     mnemonic, op_str, ends = formatter(f, pc)
@@ -333,7 +334,29 @@ def _access(f) -> tuple[str, str]:
     return name, reg(rt, rsf)
 
 
+PRF_TYPES, PRF_TARGETS = ("pld", "pli", "pst"), ("l1", "l2", "l3")
+
+
+def prefetch(f) -> str | None:
+    """The prfop text when this load/store encoding is a prefetch (prfm/prfum), else None.
+
+    Records f['prefetch']; the semantics make it a no-op.  Capstone prints
+    an empty prfop for the unallocated types and targets.
+    """
+    if f.get("v") or (f.get("size"), f.get("opc")) not in ((3, 2), (None, 3)):
+        return None
+    rt = f["rt"]
+    kind, target = rt >> 3, rt >> 1 & 3
+    f.update(prefetch=1, offset=0, wback=0, post=0)
+    if kind > 2 or target > 2:
+        return ""
+    return PRF_TYPES[kind] + PRF_TARGETS[target] + ("strm" if rt & 1 else "keep")
+
+
 def fmt_ldst_uimm(f, pc) -> Text:
+    prf = prefetch(f)
+    if prf is not None:
+        return "prfm", f"{prf}, {mem(f['rn'], f['imm12'] * 8)}", False
     name, rt = _access(f)
     f["offset"] = f["imm12"] * f["bytes"]
     f["wback"] = f["post"] = 0
@@ -341,8 +364,13 @@ def fmt_ldst_uimm(f, pc) -> Text:
 
 
 def fmt_ldst_imm9(f, pc) -> Text:
-    name, rt = _access(f)
     idx, off = f["idx"], enc.sign_extend(f["imm9"], 9)
+    prf = prefetch(f)
+    if prf is not None:
+        if idx:
+            raise _undefined(f)
+        return "prfum", f"{prf}, {mem(f['rn'], off)}", False
+    name, rt = _access(f)
     if idx == 2:
         raise _undefined(f)           # ldtr/sttr: unprivileged forms not implemented
     f["offset"], f["wback"], f["post"] = off, idx != 0, idx == 1
@@ -359,7 +387,11 @@ EXTENDS = ("uxtb", "uxth", "uxtw", "uxtx", "sxtb", "sxth", "sxtw", "sxtx")
 
 
 def fmt_ldst_reg(f, pc) -> Text:
-    name, rt = _access(f)
+    prf = prefetch(f)
+    if prf is not None:
+        name, rt, f["bytes"] = "prfm", prf, 8
+    else:
+        name, rt = _access(f)
     option, s = f["option"], f["s"]
     if not option & 2:
         raise _undefined(f)
@@ -381,7 +413,8 @@ def fmt_ld_lit(f, pc) -> Text:
         f.update(bytes=4 << opc, signed=0, rsf=1)
         return "ldr", f"{'sdq'[opc]}{f['rt']}, {imm(f['target'])}", False
     if opc == 3:
-        raise _undefined(f)           # prfm (literal)
+        f["prefetch"] = 1
+        return "prfm", f"{prefetch(dict(f, opc=3, size=None))}, {imm(f['target'])}", False
     f.update(bytes=(4, 8, 4)[opc], signed=opc == 2, rsf=opc != 0)
     return ("ldr", "ldr", "ldrsw")[opc], f"{reg(f['rt'], opc != 0)}, {imm(f['target'])}", False
 
@@ -535,3 +568,5 @@ def fmt_dp3(f, pc) -> Text:
 FORMATTERS: dict[str, Callable[[dict, int], Text]] = {
     name[4:]: fn for name, fn in globals().items() if name.startswith("fmt_")
 }
+FORMATTERS.update(FP_FORMATTERS)
+FORMATTERS.update(SIMD_FORMATTERS)

@@ -53,6 +53,8 @@ ENCODINGS: list[tuple[str, str, str]] = [
     ("ldst_multi", "0 q:1 0011001 l:1 0 rm:5 opcode:4 size:2 rn:5 rt:5", "rn"),
     ("ld_rep", "0 q:1 0011010 1 0 00000 110 0 size:2 rn:5 rt:5", "rn"),
     ("ld_rep", "0 q:1 0011011 1 0 rm:5 110 0 size:2 rn:5 rt:5", "rn"),
+    ("ldst_single", "0 q:1 0011010 l:1 r:1 00000 opcode:3 s:1 size:2 rn:5 rt:5", "rn"),
+    ("ldst_single", "0 q:1 0011011 l:1 r:1 rm:5 opcode:3 s:1 size:2 rn:5 rt:5", "rn"),
     # ---- data processing, register ----
     ("logic_reg", "sf:1 opc:2 01010 shift:2 n:1 rm:5 imm6:6 rn:5 rd:5", ""),
     ("addsub_reg", "sf:1 op:1 s:1 01011 shift:2 0 rm:5 imm6:6 rn:5 rd:5", ""),
@@ -73,6 +75,7 @@ ENCODINGS: list[tuple[str, str, str]] = [
     ("fp_csel", "00011110 ftype:2 1 rm:5 cond:4 11 rn:5 rd:5", ""),
     ("fp_imm", "00011110 ftype:2 1 imm8:8 100 00000 rd:5", ""),
     ("fp_int", "sf:1 0 0 11110 ftype:2 1 rmode:2 opcode:3 000000 rn:5 rd:5", ""),
+    ("fp_fixed", "sf:1 0 0 11110 ftype:2 0 rmode:2 opcode:3 scale:6 rn:5 rd:5", ""),
     # ---- Advanced SIMD ----
     ("simd_modimm", "0 q:1 op:1 0111100000 abc:3 cmode:4 0 1 defgh:5 rd:5", ""),
     ("simd_copy", "0 q:1 op:1 01110000 imm5:5 0 imm4:4 1 rn:5 rd:5", ""),
@@ -85,6 +88,11 @@ ENCODINGS: list[tuple[str, str, str]] = [
     ("simd_permute", "0 q:1 0 01110 size:2 0 rm:5 0 opcode:3 10 rn:5 rd:5", ""),
     ("simd_ext", "0 q:1 101110 00 0 rm:5 0 imm4:4 0 rn:5 rd:5", ""),
     ("simd_tbl", "0 q:1 001110 000 rm:5 0 len:2 op:1 00 rn:5 rd:5", ""),
+    ("simd_indexed", "0 q:1 u:1 01111 size:2 l:1 m:1 rm:4 opcode:4 h:1 0 rn:5 rd:5", ""),
+    ("simd_scalar_copy", "01 op:1 11110000 imm5:5 0 imm4:4 1 rn:5 rd:5", ""),
+    ("simd_scalar_three_same", "01 u:1 11110 size:2 1 rm:5 opcode:5 1 rn:5 rd:5", ""),
+    ("simd_scalar_two_misc", "01 u:1 11110 size:2 10000 opcode:5 10 rn:5 rd:5", ""),
+    ("simd_scalar_shift_imm", "01 u:1 111110 immh:4 immb:3 opcode:5 1 rn:5 rd:5", ""),
 ]
 
 
@@ -135,14 +143,15 @@ def sign_extend(value: int, bits: int) -> int:
     return value - (1 << bits) if value >> (bits - 1) & 1 else value
 
 
-def vfp_expand_imm(imm8: int, ftype: int) -> int:
-    """The ARM ARM VFPExpandImm(): the bit pattern of an fmov immediate (ftype 0 single, 1 double)."""
-    sign, b6, rest = imm8 >> 7, (imm8 >> 6) & 1, imm8 & 0x3F
-    if ftype == 1:
-        exp = ((b6 ^ 1) << 10) | ((0xFF if b6 else 0) << 2) | ((imm8 >> 4) & 3)
-        return (sign << 63) | (exp << 52) | ((rest & 0xF) << 48)
-    exp = ((b6 ^ 1) << 7) | ((0x1F if b6 else 0) << 2) | ((imm8 >> 4) & 3)
-    return (sign << 31) | (exp << 23) | ((rest & 0xF) << 19)
+def vfp_expand_imm(imm8: int, esize: int) -> int:
+    """The ARM ARM VFPExpandImm(): the bit pattern of an fmov immediate of `esize` bits (16, 32, 64).
+
+    Sign a, exponent NOT(b):b...b:cd, fraction efgh followed by zeros.
+    """
+    ebits, fbits = {16: (5, 10), 32: (8, 23), 64: (11, 52)}[esize]
+    b6 = imm8 >> 6 & 1
+    exp = ((b6 ^ 1) << (ebits - 1)) | ((((1 << (ebits - 3)) - 1) if b6 else 0) << 2) | (imm8 >> 4 & 3)
+    return (imm8 >> 7) << (esize - 1) | exp << fbits | (imm8 & 0xF) << (fbits - 4)
 
 
 def simd_expand_imm(op: int, cmode: int, imm8: int) -> int | None:
@@ -160,9 +169,9 @@ def simd_expand_imm(op: int, cmode: int, imm8: int) -> int | None:
     if cmode == 14:
         return sum(0xFF << (8 * i) for i in range(8) if imm8 >> i & 1)
     if cmode == 15 and op == 0:                   # fmov vector, single
-        return vfp_expand_imm(imm8, 0) * 0x0000000100000001
+        return vfp_expand_imm(imm8, 32) * 0x0000000100000001
     if cmode == 15:
-        return vfp_expand_imm(imm8, 1)
+        return vfp_expand_imm(imm8, 64)
     return None
 
 

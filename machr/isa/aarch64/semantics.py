@@ -22,53 +22,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from machr.isa.aarch64 import encoding as enc
 from machr.isa.aarch64 import sysregs
+from machr.isa.aarch64.exprs import COND_EXPR, M64, mask, rd_reg, sext, width, wr_reg
+from machr.isa.aarch64.fp_semantics import FP_SEMANTICS
 from machr.isa.aarch64.simd_semantics import SIMD_SEMANTICS
-from machr.isa.aarch64.text import CONDS
 from machr.isa.base import Insn
 from machr.machine.exits import ACCESS_READ, ACCESS_WRITE
-
-M64 = enc.MASK64
-SP = 32
-
-
-def mask(sf) -> int:
-    return M64 if sf else 0xFFFFFFFF
-
-
-def width(sf) -> int:
-    return 64 if sf else 32
-
-
-def rd_reg(n: int, sf=1) -> str:
-    """Expression reading register n at 64 or 32 bits."""
-    if n == 31:
-        return "0"
-    name = "sp" if n == SP else f"x{n}"
-    return name if sf else f"({name} & 0xFFFFFFFF)"
-
-
-def wr_reg(n: int, expr: str, sf=1) -> list[str]:
-    """Statement(s) writing `expr` (any int) to register n, masked to the width (32-bit zero-extends)."""
-    if n == 31:
-        return []
-    return [f"{'sp' if n == SP else f'x{n}'} = ({expr}) & {mask(sf):#x}"]
-
-
-def sext(expr: str, bits: int) -> str:
-    """Signed value of a `bits`-bit unsigned expression."""
-    half = 1 << (bits - 1)
-    return f"((({expr}) ^ {half:#x}) - {half:#x})"
-
-
-COND_EXPR = (
-    "zf == 1", "zf == 0", "cf == 1", "cf == 0", "nf == 1", "nf == 0", "vf == 1", "vf == 0",
-    "(cf == 1 and zf == 0)", "(cf == 0 or zf == 1)", "nf == vf", "nf != vf",
-    "(zf == 0 and nf == vf)", "(zf == 1 or nf != vf)", "True", "True",
-)
-assert len(COND_EXPR) == len(CONDS)
-
 
 def add_with_flags(a: str, b: str, carry: str, sf, set_flags: bool) -> list[str]:
     """_tr = a + b + carry (b already inverted for subtraction); NZCV from it if asked."""
@@ -281,7 +240,9 @@ def transfer(f, addr: str, rt: int, var: str) -> tuple[list[str], list[str]]:
 
 
 def single(f, offset: int) -> list[str]:
-    """A one-register load/store with optional pre/post-index writeback."""
+    """A one-register load/store with optional pre/post-index writeback (a prefetch does nothing)."""
+    if f.get("prefetch"):
+        return []
     rn = f["rn"]
     ea = addr_of(rn, 0 if f["post"] else offset)
     mem, regs = transfer(f, "_ta", f["rt"], "_tv")
@@ -300,12 +261,16 @@ def t_ldst_imm9(f, insn):
 
 
 def t_ldst_reg(f, insn):
+    if f.get("prefetch"):
+        return []
     index = extended(f["rm"], f["option"], f["amount"], 1)
     mem, regs = transfer(f, "_ta", f["rt"], "_tv")
     return [f"_ta = ({rd_reg(f['rn'])} + {index}) & {M64:#x}"] + mem + regs
 
 
 def t_ld_lit(f, insn):
+    if f.get("prefetch"):
+        return []
     f = dict(f, load=1)
     mem, regs = transfer(f, f"{f['target']:#x}", f["rt"], "_tv")
     return mem + regs
@@ -490,6 +455,7 @@ def t_dp3(f, insn):
 SEMANTICS: dict[str, Callable[[dict, Insn], list[str]]] = {
     name[2:]: fn for name, fn in globals().items() if name.startswith("t_")
 }
+SEMANTICS.update(FP_SEMANTICS)
 SEMANTICS.update(SIMD_SEMANTICS)
 
 

@@ -17,6 +17,7 @@ ISA = Isa(
     decode=decoder.decode,
     translate=semantics.translate,
     globals=dict(helpers.GLOBALS),
+    numba_globals=helpers.NUMBA_GLOBALS,
     paging=paging,
     abi=abi,
 )

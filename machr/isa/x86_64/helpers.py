@@ -11,6 +11,8 @@ import ctypes
 import math
 import struct
 
+import numpy as np
+
 _PARITY = tuple(1 - bin(i).count("1") % 2 for i in range(256))   # PF: even number of set bits
 
 
@@ -298,3 +300,6 @@ def _float_convert(v: int, from_bits: int, to_bits: int) -> int:
 
 
 GLOBALS = {name: value for name, value in globals().items() if name.startswith("_") and not name.startswith("__")}
+
+# The numba tier reads the parity table as a uint64 array (a tuple of Python ints does not type there).
+NUMBA_GLOBALS = {"_PARITY": np.array(_PARITY, dtype=np.uint64)}

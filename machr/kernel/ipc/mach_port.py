@@ -22,7 +22,7 @@ from machr.kernel.ipc.ipc_right import (
     ipc_right_destroy,
 )
 from machr.kernel.ipc.ipc_space import IpcSpace
-from machr.kernel.ipc.mig import CAP, I32, OOL, P18, P21, PANY, PRES, U32, VARWORDS, WORDS, mig_routine
+from machr.kernel.ipc.mig import CAP, I32, OOLWORDS, P18, P21, PANY, PRES, U32, VARWORDS, WORDS, mig_routine
 from machr.kernel.mach import msgids
 from machr.kernel.mach.kern_return import (
     KERN_FAILURE,
@@ -90,7 +90,7 @@ def _receive_port(space: IpcSpace, name: int) -> tuple[int, IpcPort | None]:
     return KERN_SUCCESS, entry.object
 
 
-@_routine(msgids.MACH_PORT_NAMES, "mach_port_names", outs=[("names", OOL), ("types", OOL)])
+@_routine(msgids.MACH_PORT_NAMES, "mach_port_names", outs=[("names", OOLWORDS), ("types", OOLWORDS)])
 def mach_port_names(task: Any) -> tuple:
     space = task.space
     entries = [space.lookup(name) for name in sorted(space.entries)]
@@ -221,7 +221,7 @@ mach_port_set_seqno = _routine(msgids.MACH_PORT_SET_SEQNO, "mach_port_set_seqno"
 
 
 @_routine(msgids.MACH_PORT_GET_SET_STATUS, "mach_port_get_set_status", ins=[("name", U32)],
-          outs=[("members", OOL)])
+          outs=[("members", OOLWORDS)])
 def mach_port_get_set_status(task: Any, name: int) -> int | tuple:
     entry = _lookup(task.space, name)
     if entry is None:
@@ -317,7 +317,9 @@ def mach_port_insert_right(task: Any, name: int, poly: tuple) -> int:
     if not isinstance(port, IpcPort):
         return KERN_INVALID_CAPABILITY
     entry = space.entries.get(name)
-    held = space.reverse.get(port)
+    # spec §3: a send-once right always gets a name of its own, so only send and
+    # receive rights collide with the name the port already has here.
+    held = space.reverse.get(port) if rtype != MACH_MSG_TYPE_PORT_SEND_ONCE else None
     if held is not None and held is not entry:
         return KERN_RIGHT_EXISTS
     if entry is None:
@@ -369,9 +371,10 @@ def mach_port_extract_right(task: Any, name: int, disp: int) -> int | tuple:
 
 def mach_port_receive_status(port: IpcPort) -> list[int]:
     """The 10-word status (spec §7): pset, seqno, mscount, qlimit, msgcount, sorights, srights,
-    pdrequest, nsrequest, flags."""
+    pdrequest, nsrequest, flags.  srights, pdrequest and nsrequest are booleans (CMU/XNU
+    `mps_srights`: "do send rights exist?")."""
     return [port.pset.name if port.pset else 0, port.seqno, port.mscount, port.qlimit, len(port.messages),
-            port.sorights, port.srights, port.pdrequest is not None, port.nsrequest is not None, 0]
+            port.sorights, port.srights != 0, port.pdrequest is not None, port.nsrequest is not None, 0]
 
 
 @_routine(msgids.MACH_PORT_GET_RECEIVE_STATUS, "mach_port_get_receive_status", ins=[("name", U32)],

@@ -93,7 +93,10 @@ BOOL = Field("scalar", "<I", 4)
 U64 = Field("scalar", "<Q", 8)
 I64 = Field("scalar", "<q", 8)
 CAP = Field("cap", "<I", 4)
-OOL = Field("ool")
+OOL = Field("ool", elem=1)
+# An OOL array of u32 (names, types, set members): its Cnt counts elements, not bytes (MIG
+# `array[] of mach_port_name_t`; spec §7 "Cnt (bytes or names)").
+OOLWORDS = Field("ool", elem=4)
 
 
 def CHARS(n: int) -> Field:
@@ -284,7 +287,7 @@ def _build_reply(routine: MigRoutine, request: IpcKmsg, reply: tuple[Any, int], 
             descs.append(PortDesc(port, rtype))
         elif field.kind == "ool":
             descs.append(OolDesc(bytes(value), MACH_MSG_VIRTUAL_COPY))
-            inline += struct.pack("<I", len(value))
+            inline += struct.pack("<I", len(value) // field.elem)
         elif field.kind == "oolports":
             ports = list(value)
             if field.make:
@@ -386,7 +389,7 @@ def _destroy_outputs(routine: MigRoutine, outs: tuple) -> None:
             ipc_object_destroy(port, rtype)
 
 
-__all__ = ["BOOL", "CAP", "CHARS", "I32", "I64", "OOL", "OOLPORTS", "P17", "P18", "P19", "P21", "PANY",
+__all__ = ["BOOL", "CAP", "CHARS", "I32", "I64", "OOL", "OOLPORTS", "OOLWORDS", "P17", "P18", "P19", "P21", "PANY",
            "PRES", "U32", "U64", "VARBYTES", "VARWORDS", "WORDS", "mig_current", "mig_routine", "mig_server"]
 
 

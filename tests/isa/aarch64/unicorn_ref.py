@@ -8,6 +8,7 @@ both and returns the differences as text (empty = identical).
 from __future__ import annotations
 
 import random
+import struct
 
 from unicorn import UC_ARCH_ARM64, UC_ERR_FETCH_UNMAPPED, UC_HOOK_INTR, UC_MODE_ARM, Uc, UcError
 from unicorn import arm64_const as A
@@ -30,13 +31,6 @@ FLAGS = ("nf", "zf", "cf", "vf")
 
 INTERESTING = (0, 1, 2, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF,
                0x100000000, 0x7FFFFFFFFFFFFFFF, 0x8000000000000000, 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFE)
-FP_INTERESTING = (0, 0x3FF0000000000000, 0xBFF8000000000000, 0x7FF0000000000000, 0x7FF8000000000001,
-                  0x7FF4000000000000, 0x0000000000000001, 0x43E0000000000000, 0xC3E0000000000000,
-                  0x41DFFFFFFFC00000, 0x3F800000, 0xBF800000, 0x7F800000, 0x7FC00001, 0x7FA00000,
-                  0x4F000000, 0xCF000000, 0x00000001, 0x80000000, 0x8000000000000000, 0x4059000000000000,
-                  0x400921FB54442D18, 0x40490FDB)
-
-
 def random_value(rnd: random.Random, bits: int = 64) -> int:
     r = rnd.random()
     if r < 0.25:
@@ -48,15 +42,53 @@ def random_value(rnd: random.Random, bits: int = 64) -> int:
     return rnd.getrandbits(bits)
 
 
+def fp_special(rnd: random.Random, esize: int) -> int:
+    """One `esize`-bit FP lane: zeros, denormals, normals at the extremes, infinities, quiet and
+    signalling NaNs, values next to 1.0, and short mantissas (sums and products of those are
+    often exact or exactly halfway, so rounding ties and the inexact flag both get exercised)."""
+    ebits, fbits = {16: (5, 10), 32: (8, 23), 64: (11, 52)}[esize]
+    top = (1 << ebits) - 1
+    bias = top >> 1
+    sign = rnd.getrandbits(1) << (esize - 1)
+    choice = rnd.randrange(10)
+    if choice == 0:
+        body = rnd.choice((0, 1, (1 << fbits) - 1, 1 << fbits, (top - 1) << fbits | ((1 << fbits) - 1)))
+    elif choice == 1:
+        body = top << fbits | rnd.choice((0, 1 << (fbits - 1), (1 << (fbits - 1)) | 1, 1, 1 << (fbits - 2)))
+    elif choice == 2:
+        body = rnd.getrandbits(fbits)                               # denormal
+    elif choice == 3:
+        body = (bias << fbits) + rnd.choice((0, 1, -1, 2, (1 << fbits) - 1))
+    elif choice in (4, 5, 6):                                       # short mantissa near 1
+        body = (bias + rnd.randrange(-6, 7)) << fbits | rnd.getrandbits(3) << (fbits - 3) | rnd.getrandbits(1)
+    elif choice == 7:                                               # integral values and halves
+        n = rnd.randrange(1, 1 << min(fbits, 20)) * 2 + 1
+        return sign | fp_bits(n / 2, esize)
+    elif choice == 8:                                               # near overflow / underflow
+        body = rnd.choice((rnd.randrange(1, 4), top - rnd.randrange(1, 4))) << fbits | rnd.getrandbits(fbits)
+    else:
+        body = rnd.getrandbits(esize - 1)
+    return sign | body
+
+
+def fp_bits(value: float, esize: int) -> int:
+    fmt = {16: "<e", 32: "<f", 64: "<d"}[esize]
+    return int.from_bytes(struct.pack(fmt, value), "little")
+
+
 def random_vector(rnd: random.Random) -> int:
     r = rnd.random()
-    if r < 0.5:
+    if r < 0.3:
         return rnd.getrandbits(128)
-    lanes = [rnd.choice(FP_INTERESTING) if rnd.random() < 0.7 else rnd.getrandbits(64) for _ in range(2)]
+    esize = rnd.choice((16, 32, 32, 64, 64))
+    return sum(fp_special(rnd, esize) << (i * esize) for i in range(128 // esize))
+
+
+def random_fpcr(rnd: random.Random) -> int:
+    """Half the time the default; else a random RMode with FZ, DN, FZ16 sometimes set."""
     if rnd.random() < 0.5:
-        lanes = [(rnd.choice(FP_INTERESTING) & 0xFFFFFFFF) | (rnd.choice(FP_INTERESTING) & 0xFFFFFFFF) << 32
-                 for _ in range(2)]
-    return lanes[0] | lanes[1] << 64
+        return 0
+    return rnd.getrandbits(2) << 22 | rnd.choice((0, 1 << 24)) | rnd.choice((0, 1 << 25)) | rnd.choice((0, 1 << 19))
 
 
 def random_state(rnd: random.Random, insn, fault: bool = False) -> dict[str, int]:
@@ -64,7 +96,8 @@ def random_state(rnd: random.Random, insn, fault: bool = False) -> dict[str, int
     st = {f"x{i}": random_value(rnd) for i in range(31)}
     st.update({f"q{i}": random_vector(rnd) for i in range(32)})
     st.update({f: rnd.getrandbits(1) for f in FLAGS})
-    st.update(sp=DATA + DATA_SIZE // 2 + 16 * rnd.randrange(-32, 32), fpcr=0, fpsr=0,
+    st.update(sp=DATA + DATA_SIZE // 2 + 16 * rnd.randrange(-32, 32), fpcr=random_fpcr(rnd),
+              fpsr=rnd.choice((0, 0, rnd.getrandbits(5))),
               tpidr=random_value(rnd), excl_addr=0, excl_val=0, excl_size=0)
     f = insn.fields
     if "rn" in f and insn.form.startswith(("ld", "st", "cas", "atomic")):

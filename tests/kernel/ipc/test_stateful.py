@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from machr.kernel.ipc import ipc_mqueue, mach_msg
-from machr.kernel.ipc.ipc_kmsg import OolPortsDesc, PortDesc
 from machr.kernel.ipc.ipc_port import IpcPort
 from machr.kernel.ipc.ipc_right import ipc_right_copyin
 from machr.kernel.ipc.ipc_space import ipc_space_destroy
@@ -21,9 +20,9 @@ from machr.kernel.mach.message import (
     MACH_SEND_TIMEOUT,
 )
 from machr.kernel.mach.notify import MACH_NOTIFY_NO_SENDERS
-from machr.kernel.mach.port import MACH_PORT_TYPE_DEAD_NAME, MACH_PORT_TYPE_SEND, MACH_PORT_TYPE_SEND_ONCE
 
 from .conftest import FakeSched, FakeTask, FakeThread, header, port_desc
+from .invariants import ipc_check_rights
 
 
 class TwoTasks(RuleBasedStateMachine):
@@ -98,47 +97,7 @@ class TwoTasks(RuleBasedStateMachine):
 
     @invariant()
     def rights_counted_once(self):
-        srights = {p: 0 for p in self.ports}
-        sorights = {p: 0 for p in self.ports}
-
-        def count(port, rtype):
-            if isinstance(port, IpcPort) and port in srights:
-                if rtype == 17:
-                    srights[port] += 1
-                elif rtype == 18:
-                    sorights[port] += 1
-
-        for task in self.tasks:
-            space = task.space
-            for name, entry in space.entries.items():
-                space.lookup(name)
-                assert entry.name == name
-                if entry.type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME):
-                    assert 1 <= entry.urefs <= 0xFFFF
-                if entry.type & MACH_PORT_TYPE_SEND:
-                    assert space.reverse[entry.object] is entry
-                    count(entry.object, 17)
-                if entry.type & MACH_PORT_TYPE_SEND_ONCE:
-                    count(entry.object, 18)
-        for port in self.ports:
-            for queued in (port.messages, [w.kmsg for w in port.senders]):
-                for kmsg in queued:
-                    count(kmsg.remote, kmsg.remote_type)
-                    count(kmsg.local, kmsg.local_type)
-                    for desc in kmsg.descs:
-                        if isinstance(desc, PortDesc):
-                            count(desc.port, desc.rtype)
-                        elif isinstance(desc, OolPortsDesc):
-                            for p in desc.ports:
-                                count(p, desc.rtype)
-            for holder in (port.nsrequest, port.pdrequest, *port.dnrequests.values()):
-                count(holder, 18)
-        for port in self.ports:
-            if port.active:
-                assert port.srights == srights[port], port
-                assert port.sorights == sorights[port], port
-                # no-senders fires exactly when the last send right dies
-                assert port.nsrequest is None or port.srights > 0
+        ipc_check_rights([task.space for task in self.tasks], self.ports)
 
     def teardown(self):
         for task in self.tasks:

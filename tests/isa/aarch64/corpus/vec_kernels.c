@@ -44,3 +44,4 @@ void lane_set(uint32_t *d, uint32_t a, uint32_t b) { for (int i = 0; i < 8; i +=
 void tolower_arr(char *restrict d, const char *restrict s, int n) { for (int i = 0; i < n; i++) { char c = s[i]; d[i] = (c >= 'A' && c <= 'Z') ? c + 32 : c; } }
 struct quad { long a, b, c, d; };
 void struct_copy(struct quad *restrict d, const struct quad *restrict s) { *d = *s; }
+long prefetch_sum(const long *p, long n) { long s = 0; for (long i = 0; i < n; i++) { __builtin_prefetch(p + i + 16); __builtin_prefetch(p - 3 + i, 1, 0); s += p[i]; } return s; }

@@ -1,0 +1,227 @@
+"""Tier-2 source: a region of blocks as one function for `numba.njit`.
+
+A region is a small set of hot blocks.  Its function loads the guest state
+variables it uses into locals once, then loops: pick the block whose start
+is the current pc (an `if pc == …` chain, hottest first), run its
+statements, count its instructions, check the budget at the block boundary
+(the same canonical boundaries tiers 0 and 1 check).  It returns to Python
+only on an exit, with the state stored back:
+
+* LEAVE  — the pc is not a block of the region (a block boundary);
+* BUDGET — the budget ran out at a block boundary (quantum, tracing);
+* SLOW   — instruction `k` of block `bpc` needs the Python tiers: a TLB
+  miss, a page-crossing access, a store to a code frame.  Nothing of that
+  instruction has happened yet (the ISA contract: memory accesses come
+  before any state write), so the engine runs the rest of the block one
+  instruction at a time in Python, which also raises any fault precisely.
+
+Memory access is inlined: the TLB tag test against the uint64 views of the
+MMU's arrays, then an aligned typed load/store on physical memory (bytes
+assembled for an unaligned access within the page).
+
+The statements are the ISA's (semantics written once), typed as in
+`numba_block_source`: every literal is a uint64, so arithmetic wraps modulo
+2**64 exactly as the statements' own masks do in Python.  An instruction
+the dialect cannot express (128-bit values, Python helpers, exits, memory
+access inside a compound statement) keeps its block out of tier 2;
+`insn_supported` decides.
+"""
+
+from __future__ import annotations
+
+import re
+
+from machr.isa.base import Insn, Isa
+from machr.jit.translator import _INT_LITERAL, _NAME, _drop_dead_flags, insn_statements
+
+LEAVE, BUDGET, SLOW = 1, 2, 3
+# X (int64 exit record) slots: inputs budget and clock; outputs retired, block pc and insn index of a SLOW exit.
+X_BUDGET, X_CLOCK, X_RETIRED, X_BLOCK, X_INDEX = range(5)
+X_SIZE = 5
+SIGNATURE = ("int64(uint64[::1], uint8[::1], uint16[::1], uint32[::1], uint64[::1], "
+             "uint64[::1], uint64[::1], uint64[::1], int64[::1])")
+ARGS = "R, M8, M16, M32, M64, RT, WT, BASE, X"
+TRANSLATOR_VERSION = 1          # part of the on-disk cache key: bump when the generated code changes
+
+_MEM_CALL = re.compile(r"\b(ld|st)(8|16|32|64|128)\(")
+_LOAD = re.compile(r"\bld(8|16|32|64)\(")
+_STORE_STMT = re.compile(r"^st(8|16|32|64)\((.*)\)$")
+_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+_TEMP = re.compile(r"\b(_t\w*)\b")
+_VIEW = {8: "M8", 16: "M16", 32: "M32", 64: "M64"}
+_SHIFT = {8: 0, 16: 1, 32: 2, 64: 3}
+_BUILTIN_CALLS = {"int", "ld8", "ld16", "ld32", "ld64", "st8", "st16", "st32", "st64", "_clock"}
+_KEYWORDS = {"if", "else", "and", "or", "not", "while", "in", "for", "is", "True", "False", "None"}
+
+
+_SEXT = re.compile(r"-\s*0x80+\b")
+_COMPARE = re.compile(r"(?<![<>=!])[<>]=?(?![<>])|//|%")
+_VARIABLE_SHIFT = re.compile(r"(<<|>>)\s*(?!\(?\s*(0x[0-9a-fA-F]+|\d+)\)?(?![\w.(]))")
+
+
+def block_supported(isa: Isa, insns: list[Insn]) -> bool:
+    """Can every instruction of this block (after dead-flag removal, as a region has it) run in tier 2?"""
+    per_insn = _drop_dead_flags(isa, [insn_statements(isa, i) for i in insns])
+    return all(insn_supported(isa, i, stmts) for i, stmts in zip(insns, per_insn, strict=True))
+
+
+def insn_supported(isa: Isa, insn: Insn, stmts: list[str]) -> bool:
+    """Can this instruction's statements run in the uint64 numba dialect with the same result?
+
+    Besides what uint64 cannot hold (128-bit values and intermediates,
+    Python helpers), the statements must not rely on Python's signed
+    integers: a sign-extended value (`(x ^ 0x80..) - 0x80..`) that is then
+    compared, divided, or (at 64 bits) shifted right or multiplied differs
+    once it wraps; a shift by a computed amount may reach 64, which Python
+    defines and numba does not.
+    """
+    if insn.form == "undefined":
+        return False
+    text = _INT_LITERAL.sub(lambda m: hex(int(m.group(0), 0)), "\n".join(stmts))
+    if _SEXT.search(text) and (_COMPARE.search(text) or "0x8000000000000000" in text and re.search(r">>|\*", text)):
+        return False
+    if _VARIABLE_SHIFT.search(text):
+        return False
+    wide = {v for v, sv in isa.state_vars.items() if "<< 64" in sv.load}
+    allowed_names = set(isa.state_vars) | set(isa.numba_globals) | _BUILTIN_CALLS | _KEYWORDS | {"_n", "_npc"}
+    for s in stmts:
+        if re.search(r"\b(ld|st)128\(|\b_exit\(|\braise\b|<< ?(6[4-9]|[7-9]\d|1\d\d)\b|>> ?64\b|\bfor\b|\blambda\b", s):
+            return False
+        if "\n" in s and _MEM_CALL.search(s):
+            return False
+        if _LOAD.search(s) and (" if " in s or s.startswith("st")):    # hoisting would change what runs
+            return False
+        if any(int(lit, 0) >> 64 for lit in _INT_LITERAL.findall(s)):
+            return False
+        for name in _NAME.findall(_INT_LITERAL.sub("0", s)):
+            if name in wide or (name not in allowed_names and not name.startswith("_t")):
+                return False
+    return True
+
+
+def region_source(isa: Isa, blocks: list[list[Insn]], name: str = "_region") -> str:
+    """Source of `name(R, M8, M16, M32, M64, RT, WT, BASE, X) -> exit kind` for these blocks.
+
+    `blocks` are instruction lists as `form_block` made them (canonical
+    boundaries), hottest first; every instruction must pass `insn_supported`.
+    """
+    bodies = []
+    used: set[str] = set()
+    for b, insns in enumerate(blocks):
+        per_insn = _drop_dead_flags(isa, [insn_statements(isa, i) for i in insns])
+        lines: list[str] = []
+        for k, (insn, stmts) in enumerate(zip(insns, per_insn, strict=True)):
+            if k == len(insns) - 1:
+                lines.append(f"_npc = _U({insn.pc + insn.length})")
+            bail = [f"X[{X_BLOCK}] = {insns[0].pc}", f"X[{X_INDEX}] = {k}", f"ret += {k}",
+                    f"pc = _U({insn.pc})", f"kind = {SLOW}", "break"]
+            for s in stmts:
+                s = _TEMP.sub(rf"\1_{b}_{k}", s)
+                used.update(n for n in _NAME.findall(s) if n in isa.state_vars)
+                lines.extend(_statement(s, bail, k))
+        bodies.append((insns[0].pc, len(insns), lines))
+    out = [f"def {name}({ARGS}):"]
+    order = [v for v in isa.state_vars if v in used]
+    out += [f"    {v} = {isa.state_vars[v].load}" for v in order]
+    out += [f"    pc = R[{isa.pc_slot}]", f"    budget = X[{X_BUDGET}]", f"    clk = X[{X_CLOCK}]",
+            "    ret = 0", "    kind = 0", "    while True:"]
+    for b, (pc, n, lines) in enumerate(bodies):
+        out.append(f"        {'if' if b == 0 else 'elif'} pc == _U({pc}):")
+        out += ["            " + ln for ln in lines]
+        out += [f"            ret += {n}", "            pc = _npc"]
+    out += ["        else:", f"            kind = {LEAVE}", "            break",
+            "        if ret >= budget:", f"            kind = {BUDGET}", "            break"]
+    out += ["    " + isa.state_vars[v].store.format(v=v) for v in order]
+    out += [f"    R[{isa.pc_slot}] = pc", f"    X[{X_RETIRED}] = ret", "    return kind"]
+    return "\n".join(out) + "\n"
+
+
+def _typed(s: str, k: int) -> str:
+    s = _INT_LITERAL.sub(r"_U(\1)", s).replace("int(", "_U(")
+    s = re.sub(r"\b_clock\(\)", "_U(clk + ret)", s)
+    return re.sub(r"\b_n\b", f"_U({k})", s)
+
+
+def _statement(s: str, bail: list[str], k: int) -> list[str]:
+    """One ISA statement as region lines: memory access hoisted and inlined, literals typed."""
+    m = _STORE_STMT.match(s)
+    if m:
+        bits = int(m.group(1))
+        addr, value = _split_args(m.group(2))
+        return _access("WT", bits, addr, bail, k) + _store(bits, _typed(value, k))
+    lines: list[str] = []
+    n = 0
+    while (m := _LOAD.search(s)) is not None:
+        bits = int(m.group(1))
+        start, end = m.end(), _close_paren(s, m.end())
+        tmp = f"_m{n}"
+        n += 1
+        lines += _access("RT", bits, s[start:end], bail, k) + [f"{tmp} = {_load(bits)}"]
+        s = s[:m.start()] + tmp + s[end + 1:]
+    return lines + _typed(s, k).split("\n")
+
+
+def _access(tags: str, bits: int, addr: str, bail: list[str], k: int) -> list[str]:
+    """TLB hit test for an access of `bits` at `addr`: leaves `_p` = host offset, or bails out."""
+    last = 0x1000 - bits // 8
+    return [f"_a = {_typed(addr, k)}", "_v = _a >> _U(12)", f"_i = _v & _U({0xFFF})",
+            f"if {tags}[_i] != _v or (_a & _U(0xFFF)) > _U({last}):",
+            *("    " + b for b in bail),
+            "_p = BASE[_i] | (_a & _U(0xFFF))"]
+
+
+def _load(bits: int) -> str:
+    if bits == 8:
+        return "_U(M8[_p])"
+    aligned = f"_U({_VIEW[bits]}[_p >> _U({_SHIFT[bits]})])"
+    return f"{aligned} if _p & _U({bits // 8 - 1}) == 0 else _ldu(M8, _p, {bits // 8})"
+
+
+def _store(bits: int, value: str) -> list[str]:
+    if bits == 8:
+        return [f"M8[_p] = {value}"]
+    return [f"if _p & _U({bits // 8 - 1}) == 0:",
+            f"    {_VIEW[bits]}[_p >> _U({_SHIFT[bits]})] = {value}",
+            "else:",
+            f"    _stu(M8, _p, {bits // 8}, {value})"]
+
+
+def _close_paren(s: str, i: int) -> int:
+    depth = 1
+    while depth:
+        depth += {"(": 1, ")": -1}.get(s[i], 0)
+        i += 1
+    return i - 1
+
+
+def _split_args(args: str) -> tuple[str, str]:
+    depth = 0
+    for i, c in enumerate(args):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if c == "," and depth == 0:
+            return args[:i].strip(), args[i + 1:].strip()
+    raise ValueError(f"store without a value: {args}")
+
+
+# Unaligned access within one page (rare on the hot path: compilers align data); the header of every
+# region module.
+HELPERS = '''
+import numpy as np
+from numba import njit
+
+_U = np.uint64
+
+
+@njit(cache=True)
+def _ldu(M8, p, n):
+    v = _U(0)
+    for j in range(n):
+        v |= _U(M8[p + _U(j)]) << _U(8 * j)
+    return v
+
+
+@njit(cache=True)
+def _stu(M8, p, n, v):
+    for j in range(n):
+        M8[p + _U(j)] = (v >> _U(8 * j)) & _U(0xFF)
+'''

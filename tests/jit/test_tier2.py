@@ -1,0 +1,92 @@
+"""Tier 2 (numba regions): precise exits, quantum boundaries, invalidation and the on-disk cache.
+
+The programs are tiny hand-assembled loops on a bare machine (tests/jit/machine.py)
+with a low hotness threshold, so regions form after a few iterations; every
+result is compared with the interpreter's.  numba compiles are the cost
+here, so the loops are few and small and share one region cache.
+"""
+
+import pytest
+
+from machr.isa.aarch64 import ISA as ARM
+from machr.isa.x86_64 import ISA as X86
+from machr.machine.exits import ACCESS_READ, EXIT_BREAKPOINT, EXIT_PAGE_FAULT, EXIT_QUANTUM, EXIT_UNDEFINED
+from tests.jit.machine import CODE, DATA, bare_engine
+
+pytest.importorskip("numba")
+
+# Sum the bytes from DATA upwards until the walk leaves the data page (a fault inside the region).
+WALK = {
+    "x86_64": (X86, bytes.fromhex("0fb613" "4801d0" "4883c301" "ebf4"), {"rbx": DATA}),   # movzx/add/add/jmp
+    "aarch64": (ARM, bytes.fromhex("22144038" "0000028b" "feffff17"), {"x1": DATA}),     # ldrb post-index/add/b
+}
+
+# x86: count 3000 times by 1, patch the loop's immediate to 5 (a store into the code page), count again, ud2.
+SMC = bytes.fromhex("b9b80b0000" "83c001" "ffc9" "75f9" "85db" "750b" "ffc3" "c605eeffffff05" "ebe5" "0f0b")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("regions")
+
+
+def run(isa, code, regs, tier, budget, cache, fill=True):
+    engine, R, pmap = bare_engine(isa, code, regs, tier, cache)
+    if fill:
+        engine.mmu.store(DATA, bytes(range(256)) * 16)
+    return engine, R, pmap, engine.run(R, pmap, budget)
+
+
+def exit_state(ex, R):
+    return (ex.reason, ex.pc, ex.addr, ex.access, ex.retired, list(R))
+
+
+@pytest.mark.parametrize("arch", sorted(WALK))
+def test_fault_inside_region_is_precise(arch, cache):
+    isa, code, regs = WALK[arch]
+    _, r_i, _, ex_i = run(isa, code, regs, "interp", 1 << 20, cache)
+    engine, r_j, _, ex_j = run(isa, code, regs, "jit", 1 << 20, cache)
+    assert (ex_i.reason, ex_i.addr, ex_i.access) == (EXIT_PAGE_FAULT, DATA + 0x1000, ACCESS_READ)
+    assert exit_state(ex_j, r_j) == exit_state(ex_i, r_i)
+    st = engine.tier2.stats
+    assert st.regions == 1 and st.insns > 10_000 and engine.stats.slow_paths >= 1
+
+
+@pytest.mark.parametrize("budget", [1234, 5001])
+def test_quantum_ends_at_the_same_block_boundary(budget, cache):
+    isa, code, regs = WALK["x86_64"]
+    _, r_i, _, ex_i = run(isa, code, regs, "interp", budget, cache)
+    engine, r_j, _, ex_j = run(isa, code, regs, "jit", budget, cache)
+    assert ex_i.reason == EXIT_QUANTUM
+    assert exit_state(ex_j, r_j) == exit_state(ex_i, r_i)
+    assert engine.tier2.stats.insns > 0
+
+
+def test_store_into_running_code_invalidates_region(cache):
+    _, r_i, _, ex_i = run(X86, SMC, {}, "interp", 1 << 20, cache, fill=False)
+    engine, r_j, _, ex_j = run(X86, SMC, {}, "jit", 1 << 20, cache, fill=False)
+    assert ex_i.reason == EXIT_UNDEFINED and r_i[0] == 3000 + 3000 * 5
+    assert exit_state(ex_j, r_j) == exit_state(ex_i, r_i)
+    assert engine.tier2.stats.regions >= 2 and engine.stats.invalidations > 0
+
+
+def test_breakpoint_stops_a_running_region(cache):
+    isa, code, regs = WALK["x86_64"]
+    engine, R, pmap, ex = run(isa, code, regs, "jit", 3000, cache)
+    assert ex.reason == EXIT_QUANTUM and engine.tier2.stats.regions == 1
+    engine.set_breakpoint(pmap, CODE + 6)
+    ex = engine.run(R, pmap, 1 << 20)
+    assert (ex.reason, ex.pc) == (EXIT_BREAKPOINT, CODE + 6)
+    ex = engine.run(R, pmap, 1 << 20)                 # resuming runs the instruction at the breakpoint
+    assert (ex.reason, ex.pc) == (EXIT_BREAKPOINT, CODE + 6) and ex.retired == 4
+    engine.set_breakpoint(pmap, CODE + 6, on=False)
+    ex = engine.run(R, pmap, 1 << 20)
+    assert ex.reason == EXIT_PAGE_FAULT and R[3] == DATA + 0x1000
+
+
+def test_second_run_loads_regions_from_the_disk_cache(cache):
+    isa, code, regs = WALK["aarch64"]
+    run(isa, code, regs, "jit", 1 << 20, cache)
+    engine, _, _, _ = run(isa, code, regs, "jit", 1 << 20, cache)
+    st = engine.tier2.stats
+    assert st.regions == 1 and st.compiled == 0
