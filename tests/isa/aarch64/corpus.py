@@ -6,8 +6,9 @@ the configurations the firmware may use (plain -O2, no outline atomics, LSE,
 -O3 for vector loops): libc-style code, scalar FP and simple vector loops
 (fp_simd.c), benchmark FP kernels (fp_kernels.c: nbody, matrix multiply,
 dot products, conversions, rounding) and integer vector kernels
-(vec_kernels.c: copies, CRC, sorting, widening maths, structure loads).  Code is found the way objdump finds it: executable
-sections, split by the AArch64 mapping symbols `$x` (code) / `$d` (data).
+(vec_kernels.c: copies, CRC, sorting, widening maths, structure loads).
+Code is found the way objdump finds it: executable sections, split by the
+AArch64 mapping symbols `$x` (code) / `$d` (data).
 """
 
 from __future__ import annotations
