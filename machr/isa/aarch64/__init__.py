@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from machr.isa.aarch64 import abi, fp, helpers, simd, state
+from machr.isa.aarch64 import abi, fp, helpers, paging, simd, state
 from machr.isa.aarch64.decoder import decode
 from machr.isa.aarch64.semantics import translate
 from machr.isa.base import Isa
-
-
-def _paging():
-    """The lead's page-table module, when it exists (machr.isa.aarch64.paging)."""
-    try:
-        from machr.isa.aarch64 import paging
-    except ImportError:
-        return None
-    return paging
 
 
 def _globals() -> dict:
@@ -34,6 +25,6 @@ ISA = Isa(
     decode=decode,
     translate=translate,
     globals=_globals(),
-    paging=_paging(),
+    paging=paging,
     abi=abi,
 )
