@@ -88,7 +88,7 @@ def _sse_rows() -> list[str]:
         "74": "pcmpeqb", "75": "pcmpeqw", "76": "pcmpeqd",
         "64": "pcmpgtb", "65": "pcmpgtw", "66": "pcmpgtd",
         "DA": "pminub", "DE": "pmaxub", "EA": "pminsw", "EE": "pmaxsw",
-        "D5": "pmullw", "F4": "pmuludq",
+        "D5": "pmullw", "F4": "pmuludq", "63": "packsswb", "67": "packuswb", "6B": "packssdw",
         "60": "punpcklbw", "61": "punpcklwd", "62": "punpckldq", "6C": "punpcklqdq",
         "68": "punpckhbw", "69": "punpckhwd", "6A": "punpckhdq", "6D": "punpckhqdq",
     }
@@ -257,6 +257,10 @@ F3 0F 11 /r | movss | Wd,V | movss
 66 0F 16 /r mem | movhpd | V,Wq | movhpd
 66 0F 13 /r mem | movlpd | Wq,V | movq
 66 0F 17 /r mem | movhpd | Wq,V | movhpd_st
+0F 12 /r mem | movlps | V,Wq | movlpd
+0F 16 /r mem | movhps | V,Wq | movhpd
+0F 13 /r mem | movlps | Wq,V | movq
+0F 17 /r mem | movhps | Wq,V | movhpd_st
 66 0F D7 /r reg | pmovmskb | Gd,U | pmovmskb
 66 0F 70 /r | pshufd | V,Wx,Ib | pshufd
 66 0F 73 /3 reg | psrldq | U,Ib | psrldq

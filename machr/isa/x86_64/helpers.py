@@ -126,6 +126,23 @@ def _pmuludq(a: int, b: int, lane: int) -> int:
     return _join([(x & 0xFFFFFFFF) * (y & 0xFFFFFFFF) for x, y in _pairs(a, b, lane)], lane)
 
 
+def _pack(a: int, b: int, lane: int, lo: int, hi: int) -> int:
+    """Narrow the signed `lane`-bit lanes of a (low half) then b (high half), saturating to [lo, hi]."""
+    narrowed = [min(max(_signed(x, lane), lo), hi) for x in _split(a, lane) + _split(b, lane)]
+    return _join([x & ((1 << (lane // 2)) - 1) for x in narrowed], lane // 2)
+
+
+def _packss(a: int, b: int, lane: int) -> int:
+    """packsswb / packssdw: signed saturation."""
+    half = 1 << (lane // 2 - 1)
+    return _pack(a, b, lane, -half, half - 1)
+
+
+def _packus(a: int, b: int, lane: int) -> int:
+    """packuswb: signed words to unsigned bytes."""
+    return _pack(a, b, lane, 0, (1 << (lane // 2)) - 1)
+
+
 def _punpckl(a: int, b: int, lane: int) -> int:
     xs, ys = _split(a, lane), _split(b, lane)
     half = len(xs) // 2

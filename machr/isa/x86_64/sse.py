@@ -111,6 +111,7 @@ _LANES = {
     "pcmpgtb": ("_pcmpgt", 8), "pcmpgtw": ("_pcmpgt", 16), "pcmpgtd": ("_pcmpgt", 32),
     "pminub": ("_pminu", 8), "pmaxub": ("_pmaxu", 8), "pminsw": ("_pmins", 16), "pmaxsw": ("_pmaxs", 16),
     "pmullw": ("_pmullw", 16), "pmuludq": ("_pmuludq", 64),
+    "packsswb": ("_packss", 16), "packssdw": ("_packss", 32), "packuswb": ("_packus", 16),
     "punpcklbw": ("_punpckl", 8), "punpcklwd": ("_punpckl", 16), "punpckldq": ("_punpckl", 32),
     "punpcklqdq": ("_punpckl", 64), "punpckhbw": ("_punpckh", 8), "punpckhwd": ("_punpckh", 16),
     "punpckhdq": ("_punpckh", 32), "punpckhqdq": ("_punpckh", 64),
