@@ -6,10 +6,6 @@
 #pragma pack(push, 4)
 typedef struct {
     mach_msg_header_t Head;
-} empty_request_t;
-
-typedef struct {
-    mach_msg_header_t Head;
     NDR_record_t NDR;
     dev_mode_t mode;
     dev_name_t name;

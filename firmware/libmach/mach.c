@@ -6,10 +6,6 @@
 #pragma pack(push, 4)
 typedef struct {
     mach_msg_header_t Head;
-} empty_request_t;
-
-typedef struct {
-    mach_msg_header_t Head;
     NDR_record_t NDR;
     vm_address_t address;
     vm_size_t size;
@@ -35,13 +31,6 @@ typedef struct {
     NDR_record_t NDR;
     boolean_t inherit_memory;
 } task_create_request_t;
-
-/* The reply of every routine whose only output is a send right. */
-typedef struct {
-    mach_msg_header_t Head;
-    mach_msg_body_t msgh_body;
-    mach_msg_port_descriptor_t port;
-} port_reply_t;
 
 typedef struct {
     mach_msg_header_t Head;

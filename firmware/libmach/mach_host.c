@@ -6,10 +6,6 @@
 #pragma pack(push, 4)
 typedef struct {
     mach_msg_header_t Head;
-} empty_request_t;
-
-typedef struct {
-    mach_msg_header_t Head;
     NDR_record_t NDR;
     kern_return_t RetCode;
     kernel_version_t version;

@@ -30,12 +30,6 @@ typedef struct {
 
 typedef struct {
     mach_msg_header_t Head;
-    mach_msg_body_t msgh_body;
-    mach_msg_port_descriptor_t port;
-} port_reply_t;
-
-typedef struct {
-    mach_msg_header_t Head;
     NDR_record_t NDR;
     mach_port_name_t name;
 } name_request_t;

@@ -11,6 +11,20 @@
 /* spec §7: request bits: remote COPY_SEND, local MAKE_SEND_ONCE (0x1513). */
 #define MIG_REQUEST_BITS MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE)
 
+#pragma pack(push, 4)
+/* A request with no body (routines with no inputs). */
+typedef struct {
+    mach_msg_header_t Head;
+} empty_request_t;
+
+/* The reply of every routine whose only output is a send right. */
+typedef struct {
+    mach_msg_header_t Head;
+    mach_msg_body_t msgh_body;
+    mach_msg_port_descriptor_t port;
+} port_reply_t;
+#pragma pack(pop)
+
 /* A message buffer big enough for a request, its reply and the largest trailer. */
 #define MIG_BUFFER(Request, Reply)                              \
     union {                                                     \
