@@ -62,5 +62,6 @@ def host_info(host: Host, flavor: int, count: int):
 def host_reboot(host: Host, options: int):
     """Halt the machine; the CLI exits with the status in bits 8–15 of `options`."""
     status = (options >> RB_STATUS_SHIFT) & 0xFF
-    host.kernel.halt(status, "halted by host_reboot" if options & RB_HALT else "rebooted by host_reboot")
+    reason = "halted by host_reboot" if options & RB_HALT else "rebooted by host_reboot"
+    host.kernel.halt(status, reason + (f" with status {status}" if status else ""))
     return KERN_SUCCESS
