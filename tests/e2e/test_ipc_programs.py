@@ -46,7 +46,7 @@ def test_failed_case_sets_the_exit_status(arch):
         "FAIL check_self.fails: line 11: 2 + 2 = 0x4, expected 0x5",
         "1 passed, 1 failed",
     ]
-    assert status == 1 and kernel.halt_reason == "halted by host_reboot"
+    assert status == 1 and kernel.halt_reason == "halted by host_reboot with status 1"
 
 
 def test_init_runs_the_suites_in_process(arch):
