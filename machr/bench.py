@@ -98,18 +98,17 @@ def measure(arch: str, workload: str, tier: str, size: str, cache: str) -> Row:
                r["insns"] / r["seconds"] / 1e6, r["rss_mib"], r["output"], tier2_mips=r["tier2_mips"])
 
 
-def reference_rows(arch: str, workload: str, size: str) -> list[Row]:
-    """Unicorn and qemu-user rows, where those are installed (bench/ref/README.md)."""
+def reference_rows(arch: str, workload: str, size: str, insns: int) -> list[Row]:
+    """Unicorn and qemu-user rows where installed (bench/ref/reference.py); MIPS from machr's `insns`."""
     sys.path.insert(0, str(ROOT / "bench" / "ref"))
-    from reference import run_qemu, run_unicorn   # bench/ref/reference.py
+    from reference import run_qemu, run_unicorn
 
     rows = []
     for name, fn in (("unicorn", run_unicorn), ("qemu", run_qemu)):
         r = fn(arch, workload, size)
         if r is not None:
-            insns, seconds, output = r
-            rows.append(Row(arch, workload, name, size, insns, seconds, 0.0,
-                            insns / seconds / 1e6 if insns else 0.0, 0.0, output))
+            seconds, output = r
+            rows.append(Row(arch, workload, name, size, insns, seconds, 0.0, insns / seconds / 1e6, 0.0, output))
     return rows
 
 
@@ -152,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                     row.speedup = row.mips / base
                     rows.append(row)
                 if args.reference:
-                    for row in reference_rows(arch, workload, args.size):
+                    for row in reference_rows(arch, workload, args.size, rows[-1].insns):
                         row.speedup = row.mips / base if base else 0.0
                         rows.append(row)
     finally:

@@ -1,6 +1,7 @@
 """`machr` command line: run guest ELF programs on the Mach kernel.
 
-    machr run [--interp|--jit] [--mem SIZE] [--max-insns N] [--stats] ELF
+    machr run [--interp|--tier1|--jit] [--check] [--mem SIZE] [--max-insns N] [--stats] ELF
+    machr bench [...]        (see `machr bench --help`)
 
 The architecture comes from the ELF header.  Errors about the command line
 or the ELF file are one line on stderr and exit status 2; the guest's own
@@ -36,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-insns", type=int, default=None, help="stop after N guest instructions")
     run.add_argument("--stats", action="store_true", help="print execution statistics at the end")
     run.add_argument("--flags", default="", help="boot flags passed to init as -FLAGS")
+    run.add_argument("--check", action="store_true",
+                     help="run the JIT and the interpreter in lockstep; stop at the first divergence and print "
+                          "both states")
     run.add_argument("elf", help="the init program (static ELF, x86_64 or aarch64)")
     sub.add_parser("bench", help="guest workloads per tier: MIPS and ratios (see `machr bench --help`)",
                    add_help=False)
@@ -71,6 +75,11 @@ def cmd_run(args) -> int:
     except ElfError as e:
         print(f"machr: {args.elf}: {e}", file=sys.stderr)
         return 2
+    if args.check:
+        from machr.jit.check import check_run
+
+        return check_run(image, mem, args.flags, b"" if sys.stdin.isatty() else sys.stdin.buffer.read(),
+                         args.max_insns)
     t0 = time.perf_counter()
     console = TtyConsole() if sys.stdin.isatty() and sys.stdout.isatty() else PlainConsole()
     kernel = Kernel(image.arch, mem, args.tier, console, max_insns=args.max_insns)
@@ -102,9 +111,21 @@ def print_stats(kernel, elapsed: float) -> None:
         f"dispatches                  {st.dispatches} (chained {st.chain_hits})",
         f"invalidations               {st.invalidations}",
         f"TLB walks                   {kernel.mmu.walks}",
+        *_tier2_stats(kernel.engine),
         f"halt                        {kernel.halt_reason}",
     ]
     print("\n".join("machr stats: " + ln for ln in lines), file=sys.stderr)
+
+
+def _tier2_stats(engine) -> list[str]:
+    if engine.tier2 is None:
+        return []
+    t2 = engine.tier2.stats
+    mips = t2.insns / t2.run_seconds / 1e6 if t2.run_seconds else 0.0
+    return [f"tier 2 regions              {t2.regions} ({t2.compiled} compiled, {t2.compile_seconds:.2f} s; "
+            f"cache loads {t2.load_seconds:.2f} s; {t2.rejected_blocks} blocks kept in tier 1)",
+            f"tier 2 instructions         {t2.insns} ({mips:.0f} MIPS inside regions, {t2.entries} entries, "
+            f"{engine.stats.slow_paths} slow paths)"]
 
 
 if __name__ == "__main__":

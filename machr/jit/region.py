@@ -41,11 +41,14 @@ X_SIZE = 5
 SIGNATURE = ("int64(uint64[::1], uint8[::1], uint16[::1], uint32[::1], uint64[::1], "
              "uint64[::1], uint64[::1], uint64[::1], int64[::1])")
 ARGS = "R, M8, M16, M32, M64, RT, WT, BASE, X"
-TRANSLATOR_VERSION = 1          # part of the on-disk cache key: bump when the generated code changes
+TRANSLATOR_VERSION = 2          # part of the on-disk cache key: bump when the generated code changes
 
 _MEM_CALL = re.compile(r"\b(ld|st)(8|16|32|64|128)\(")
 _LOAD = re.compile(r"\bld(8|16|32|64)\(")
 _STORE_STMT = re.compile(r"^st(8|16|32|64)\((.*)\)$")
+# A pair of 64-bit registers stored as one 128-bit access (aarch64 stp: both halves checked before either is
+# written); tier 2 stores the two halves after one 16-byte TLB test.
+_STORE_PAIR = re.compile(r"^st128\((.*), (\w+) \| \((\w+) << 64\)\)$")
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _TEMP = re.compile(r"\b(_t\w*)\b")
 _VIEW = {8: "M8", 16: "M16", 32: "M32", 64: "M64"}
@@ -71,14 +74,15 @@ def insn_supported(isa: Isa, insn: Insn, stmts: list[str]) -> bool:
     Besides what uint64 cannot hold (128-bit values and intermediates,
     Python helpers), the statements must not rely on Python's signed
     integers: a sign-extended value (`(x ^ 0x80..) - 0x80..`) that is then
-    compared, divided, or (at 64 bits) shifted right or multiplied differs
-    once it wraps; a shift by a computed amount may reach 64, which Python
+    compared, divided, or (at 64 bits) shifted right differs once it wraps
+    (sums and products modulo 2**64 do not); a shift by a computed amount may reach 64, which Python
     defines and numba does not.
     """
     if insn.form == "undefined":
         return False
+    stmts = [_STORE_PAIR.sub(r"st64(\1, \2)", s) for s in stmts]
     text = _INT_LITERAL.sub(lambda m: hex(int(m.group(0), 0)), "\n".join(stmts))
-    if _SEXT.search(text) and (_COMPARE.search(text) or "0x8000000000000000" in text and re.search(r">>|\*", text)):
+    if _SEXT.search(text) and (_COMPARE.search(text) or "0x8000000000000000" in text and ">>" in text):
         return False
     if _VARIABLE_SHIFT.search(text):
         return False
@@ -144,6 +148,12 @@ def _typed(s: str, k: int) -> str:
 
 def _statement(s: str, bail: list[str], k: int) -> list[str]:
     """One ISA statement as region lines: memory access hoisted and inlined, literals typed."""
+    m = _STORE_PAIR.match(s)
+    if m:
+        lo, hi = _typed(m.group(2), k), _typed(m.group(3), k)
+        return _access("WT", 128, m.group(1), bail, k) + [
+            "if _p & _U(7) == 0:", f"    M64[_p >> _U(3)] = {lo}", f"    M64[(_p >> _U(3)) + _U(1)] = {hi}",
+            "else:", f"    _stu(M8, _p, 8, {lo})", f"    _stu(M8, _p + _U(8), 8, {hi})"]
     m = _STORE_STMT.match(s)
     if m:
         bits = int(m.group(1))

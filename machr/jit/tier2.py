@@ -65,7 +65,6 @@ class Region:
     key: str
     blocks: dict[int, Block]
     fn: object = None
-    valid: bool = True
 
 
 @dataclass
@@ -118,7 +117,6 @@ class Tier2:
         self.hot = HOT
         self.dir = directory or cache_dir()
         self.stats = Tier2Stats()
-        self.pool = None                       # multiprocessing pool of one worker, started on first use
         self.inflight: list[tuple[object, Path, Region]] = []
         mem = mmu.mem.np
         self.mem_args = (mem, mem.view(np.uint16), mem.view(np.uint32), mem.view(np.uint64),
@@ -165,10 +163,7 @@ class Tier2:
         if _cached(path) or not self.background:
             self._install(path, region, cold=not _cached(path))
             return
-        if self.pool is None:
-            self.pool = multiprocessing.get_context("spawn").Pool(1)
-            atexit.register(self.close)
-        self.inflight.append((self.pool.apply_async(compile_region_file, (str(path),)), path, region))
+        self.inflight.append((_worker().apply_async(compile_region_file, (str(path),)), path, region))
 
     def module_source(self, blocks: list[Block]) -> str:
         consts = "".join(f"{k} = np.array({v.tolist()!r}, dtype=np.{v.dtype})\n"
@@ -231,7 +226,6 @@ class Tier2:
     @staticmethod
     def drop(region: Region) -> None:
         """A block of `region` was invalidated: its blocks go back to tier 1 (and may be re-formed)."""
-        region.valid = False
         for b in region.blocks.values():
             b.region = None
             b.t2 = T2_UNKNOWN
@@ -252,11 +246,20 @@ class Tier2:
         st.run_seconds += time.perf_counter() - t0
         return kind
 
-    def close(self) -> None:
-        """Stop the worker (a compile in progress is abandoned: numba's cache files appear atomically)."""
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool = None
+
+_POOL = None
+
+
+def _worker():
+    """The one compile worker of this process (every engine shares it), started on first use.
+
+    At exit it is terminated: a compile in progress is abandoned (numba's cache files appear atomically).
+    """
+    global _POOL
+    if _POOL is None:
+        _POOL = multiprocessing.get_context("spawn").Pool(1)
+        atexit.register(_POOL.terminate)
+    return _POOL
 
 
 def _successors(blk: Block) -> list[int]:
