@@ -40,7 +40,7 @@ def test_first_task_layout(arch):
     assert argc == 5 and words[6] == 0 and words[7] == 0          # argv NULL, empty envp NULL
     strings = [copyin(task, a, 16).split(b"\0")[0].decode() for a in argv]
     assert strings == ["init", "-s", str(names["host_priv"]), str(names["device_master"]), "none"]
-    auxv = dict(zip(words[8::2], words[9::2]))
+    auxv = dict(zip(words[8:28:2], words[9:28:2], strict=True))
     assert auxv[sp.AT_PAGESZ] == 4096 and auxv[sp.AT_ENTRY] == image.entry
     assert (auxv[sp.AT_PHDR], auxv[sp.AT_PHENT], auxv[sp.AT_PHNUM]) == (image.phdr_addr, 56, image.phnum)
     assert [auxv[k] for k in (sp.AT_MACHR_TASK_SELF, sp.AT_MACHR_THREAD_SELF, sp.AT_MACHR_HOST_PRIV,
