@@ -95,7 +95,7 @@ class Engine:
             return data
 
         insns = form_block(self.isa, fetch, pc, self.unit_insns, self.breakpoints.get(space, ()))
-        blk = compile_block(self.isa, insns, tuple(frames), self.env, eliminate_flags=self.tier != "interp")
+        blk = compile_block(self.isa, insns, tuple(frames), self.env)
         end = insns[-1].pc + insns[-1].length
         # form_block also stops early when the next instruction's bytes on the following page cannot be
         # fetched yet; that end is no canonical boundary (the fault is taken when the next block forms).
@@ -161,13 +161,12 @@ class Engine:
         cache = self.caches.get(space)
         if cache is None:
             cache = self.caches[space] = {}
+        if self.tier == "interp":
+            return self._run_interp(R, space, cache, budget)
         pcslot = self.isa.pc_slot
         retired = 0
         prev: Block | None = None
         pc = R[pcslot]
-        interp = self.tier == "interp"
-        in_block = 0
-        start_page = pc >> 12
         st = self.stats
         trace = self.trace
         tier2 = self.tier2
@@ -193,7 +192,8 @@ class Engine:
                         prev.succ_pc = pc
                         prev.succ = blk
                 st.dispatches += 1
-                self.clock_base = self.clock + retired
+                if blk.uses_clock or blk.region is not None:
+                    self.clock_base = self.clock + retired
                 if blk.region is not None:
                     kind = tier2.run(blk.region, R, 1 if trace is not None else budget - retired, self.clock_base)
                     X = tier2.X
@@ -216,25 +216,63 @@ class Engine:
                     retired += blk.ninsns
                     pc = R[pcslot]
                     prev = blk
-                    if interp:
-                        in_block += 1
-                        if not (blk.ends_block or in_block == MAX_BLOCK_INSNS or pc >> 12 != start_page):
-                            continue
-                        in_block = 0
-                        start_page = pc >> 12
-                    else:
-                        if tier2 is not None:
-                            blk.hits += 1
-                            if blk.hits == hot and blk.t2 != T2_CLAIMED:
-                                tier2.request(cache, blk)
-                        if not blk.boundary:
-                            continue
+                    if tier2 is not None:
+                        blk.hits += 1
+                        if blk.hits == hot and blk.t2 != T2_CLAIMED:
+                            tier2.request(cache, blk)
+                    if not blk.boundary:
+                        continue
                 if trace is not None:
                     trace(R, self.clock + retired)
                 if retired >= budget:
                     return Exit(EXIT_QUANTUM, pc, retired=retired)
         finally:
             self.clock += retired
+
+    def _run_interp(self, R, space: object, cache: dict[int, Block], budget: int) -> Exit:
+        """Tier 0's loop: one instruction per unit; budget, trace and quantum only at canonical boundaries.
+
+        A separate loop because it runs once per guest instruction: no
+        chaining, no tier 2, counters kept in locals.
+        """
+        pcslot = self.isa.pc_slot
+        retired = 0
+        pc = R[pcslot]
+        in_block = 0
+        start_page = pc >> 12
+        trace = self.trace
+        bps = self.breakpoints.get(space) or None
+        get = cache.get
+        try:
+            while True:
+                if bps is not None and retired and pc in bps:    # resuming at a breakpoint runs it (x86 RF)
+                    return Exit(EXIT_BREAKPOINT, pc, retired=retired)
+                blk = get(pc)
+                if blk is None:
+                    try:
+                        blk = self.translate(cache, pc, space)
+                    except MemFault as e:
+                        return Exit(EXIT_PAGE_FAULT, pc, e.addr, ACCESS_EXEC, 0, retired)
+                if blk.uses_clock:
+                    self.clock_base = self.clock + retired
+                r = blk.fn(R)
+                if r is not None:
+                    n, e = r
+                    retired += n
+                    return self._exit(R, blk, n, e, retired)
+                retired += 1
+                pc = R[pcslot]
+                in_block += 1
+                if blk.ends_block or in_block == MAX_BLOCK_INSNS or pc >> 12 != start_page:
+                    in_block = 0
+                    start_page = pc >> 12
+                    if trace is not None:
+                        trace(R, self.clock + retired)
+                    if retired >= budget:
+                        return Exit(EXIT_QUANTUM, pc, retired=retired)
+        finally:
+            self.clock += retired
+            self.stats.dispatches += retired
 
     def _finish_block(self, R, blk: Block, k: int, retired: int) -> tuple[Exit | None, int]:
         """After a tier-2 SLOW exit: run instructions k.. of `blk` one at a time in Python.
@@ -245,7 +283,7 @@ class Engine:
         """
         self.stats.slow_paths += 1
         if blk.singles is None:
-            blk.singles = [compile_block(self.isa, [i], blk.frames, self.env, eliminate_flags=False)
+            blk.singles = [compile_block(self.isa, [i], blk.frames, self.env)
                            for i in blk.insns]
         done = 0
         for unit in blk.singles[k:]:

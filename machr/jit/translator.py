@@ -52,6 +52,7 @@ class Block:
     t2: int = 0                      # tier-2 status (machr.jit.tier2.T2_*)
     region: object = None            # the tier-2 Region that runs this block, once installed
     singles: list[Block] | None = None  # one-instruction units: the rest of the block after a tier-2 SLOW exit
+    uses_clock: bool = False         # reads virtual time (_clock): the engine must publish clock_base first
 
 
 def form_block(isa: Isa, fetch: Callable[[int, int], bytes], pc: int, max_insns: int,
@@ -107,26 +108,25 @@ def insn_statements(isa: Isa, insn: Insn) -> list[str]:
     return isa.translate(insn)
 
 
-def block_source(isa: Isa, insns: list[Insn], name: str = "_blk", eliminate_flags: bool = True) -> str:
+def block_source(isa: Isa, insns: list[Insn], name: str = "_blk") -> str:
     """Python source of one block function `name(R)`.
 
     Returns None from the function when the block ran to its end (R[pc]
     holds the successor), else `(n, exc)`: `n` instructions completed before
-    the exit `exc` (MemFault or GuestExit).  Only state variables the block
-    assigns are stored back; `_n` is set only before instructions that can
-    leave the block early (or read it, for virtual time).
+    the exit `exc` (MemFault or GuestExit).
+
+    Only state variables the block reads before it writes them are loaded,
+    and only those it assigns are stored back — on an exit, only those
+    already assigned (the others still hold their value in R).  `_n` is set
+    only before instructions that can leave the block early (or read it,
+    for virtual time).
     """
-    per_insn = [insn_statements(isa, i) for i in insns]
-    if eliminate_flags:
-        per_insn = _forward_temps(_drop_dead_flags(isa, per_insn))
-    used: set[str] = set()
-    assigned: set[str] = set()
-    for stmts in per_insn:
-        for s in stmts:
-            used.update(n for n in _NAME.findall(s) if n in isa.state_vars)
-            assigned.update(m for m in _ASSIGNED.findall(s) if m in isa.state_vars)
-    loads = [f"    {v} = {isa.state_vars[v].load}" for v in isa.state_vars if v in used]
+    per_insn = _forward_temps(_drop_dead_flags(isa, [insn_statements(isa, i) for i in insns]))
+    exposed, assigned = _exposed_and_assigned(isa, [s for stmts in per_insn for s in stmts])
+    loads = [f"    {v} = {isa.state_vars[v].load}" for v in isa.state_vars if v in exposed]
     stores = [isa.state_vars[v].store.format(v=v) for v in isa.state_vars if v in assigned]
+    exit_stores = [f"if {v!r} in _L: " + isa.state_vars[v].store.format(v=f"_L[{v!r}]")
+                   for v in isa.state_vars if v in assigned]
     last = insns[-1]
     pcs = tuple(i.pc for i in insns)
     nexts = tuple(i.pc + i.length for i in insns)
@@ -139,12 +139,41 @@ def block_source(isa: Isa, insns: list[Insn], name: str = "_blk", eliminate_flag
         for s in stmts:
             lines.extend("        " + ln for ln in s.split("\n"))
     lines.append("    except (_GuestExit, _MemFault) as _e:")
-    lines.extend("        " + s for s in stores)
+    if exit_stores:
+        lines.append("        _L = locals()")
+        lines.extend("        " + s for s in exit_stores)
     lines.append(f"        R[{isa.pc_slot}] = ({nexts!r} if _e.after else {pcs!r})[_n]")
     lines.append("        return _n + _e.after, _e")
     lines.extend("    " + s for s in stores)
     lines.append(f"    R[{isa.pc_slot}] = _npc")
     return "\n".join(lines) + "\n"
+
+
+_TOP_ASSIGN = re.compile(r"^([A-Za-z_]\w*) = (.*)$")
+
+
+def _exposed_and_assigned(isa: Isa, body: list[str]) -> tuple[set[str], set[str]]:
+    """State variables read before any write (must be loaded) and those written (must be stored).
+
+    Only a single-line `name = expr` counts as a definite write; a variable
+    written inside a compound statement or by augmented assignment counts
+    as read too, so it is loaded and always bound when it is stored.
+    """
+    exposed: set[str] = set()
+    assigned: set[str] = set()
+    defined: set[str] = set()
+    for s in body:
+        m = _TOP_ASSIGN.match(s) if "\n" not in s else None
+        reads = m.group(2) if m else s
+        exposed.update(n for n in _NAME.findall(reads) if n in isa.state_vars and n not in defined)
+        for target in _ASSIGNED.findall(s):
+            if target in isa.state_vars:
+                assigned.add(target)
+                if m is None and target not in defined:
+                    exposed.add(target)
+        if m and m.group(1) in isa.state_vars:
+            defined.add(m.group(1))
+    return exposed, assigned
 
 
 _INT_LITERAL = re.compile(r"(?<![\w.])(0[xX][0-9a-fA-F]+|\d+)(?![\w.])")
@@ -286,13 +315,13 @@ def _rhs(stmt: str) -> str:
     return stmt.partition("=")[2]
 
 
-def compile_block(isa: Isa, insns: list[Insn], frames: tuple[int, ...], env: dict,
-                  eliminate_flags: bool = True) -> Block:
+def compile_block(isa: Isa, insns: list[Insn], frames: tuple[int, ...], env: dict) -> Block:
     """Compile `insns` into a Block whose function runs with globals `env`."""
-    src = block_source(isa, insns, eliminate_flags=eliminate_flags)
+    src = block_source(isa, insns)
     ns: dict = {}
     exec(compile(src, f"<block {insns[0].pc:#x}>", "exec"), env, ns)
-    return Block(insns[0].pc, len(insns), ns["_blk"], src, frames, insns[-1].ends_block, insns=insns)
+    return Block(insns[0].pc, len(insns), ns["_blk"], src, frames, insns[-1].ends_block, insns=insns,
+                 uses_clock="_clock(" in src)
 
 
 __all__ = ["EXIT_UNDEFINED", "MAX_BLOCK_INSNS", "Block", "block_source", "compile_block", "form_block"]
