@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from machr.console.plain import PlainConsole
+
+# Compiled tier-2 regions go to a cache of the test session's own, never the user's.
+os.environ["MACHR_CACHE"] = tempfile.mkdtemp(prefix="machr-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware" / "build"
