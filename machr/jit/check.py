@@ -18,7 +18,7 @@ from machr.console.plain import PlainConsole
 
 
 class Diverged(Exception):
-    pass
+    """Raised from the trace hook to stop the JIT run at the boundary where the states differ."""
 
 
 def _kernel(image, mem: int, tier: str, stdin: bytes, max_insns: int | None):
@@ -80,7 +80,7 @@ def _print_states(image, mem, flags, stdin, max_insns, k, r_interp, out) -> None
     try:
         jit.run()
     except Diverged:
-        pass
+        pass                    # the JIT run stops at the recorded boundary; its state is in `states`
     clock_jit, r_jit = states[k] if len(states) > k else (-1, [])
     names = {sv.load: name for name, sv in jit.isa.state_vars.items()}
     print(f"{'slot':>4} {'name':8} {'interpreter':>18} {'jit':>18}   (jit clock {clock_jit})", file=out)

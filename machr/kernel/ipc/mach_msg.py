@@ -168,7 +168,7 @@ def _pseudo_receive(call: MachMsgCall, kmsg: Any, mr: int) -> int:
     try:
         call.thread.task.copyout(call.msg_addr, data)
     except CopyError:
-        pass
+        pass        # the rights and memory are the sender's again either way; only the names in its buffer are lost
     return mr | bits
 
 
