@@ -22,9 +22,11 @@ assembled for an unaligned access within the page).
 The statements are the ISA's (semantics written once), typed as in
 `numba_block_source`: every literal is a uint64, so arithmetic wraps modulo
 2**64 exactly as the statements' own masks do in Python.  An instruction
-the dialect cannot express (128-bit values, Python helpers, exits, memory
-access inside a compound statement) keeps its block out of tier 2;
-`insn_supported` decides.
+the dialect cannot express (128-bit arithmetic, Python helpers, exits,
+memory access inside a compound statement) keeps its block out of tier 2;
+`insn_supported` decides.  A 128-bit value used only as a whole (loaded,
+copied, stored: compilers copy structures through xmm/q registers) is
+split into two uint64 locals `<name>_lo`/`<name>_hi` (`split_wide`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ X_SIZE = 5
 SIGNATURE = ("int64(uint64[::1], uint8[::1], uint16[::1], uint32[::1], uint64[::1], "
              "uint64[::1], uint64[::1], uint64[::1], int64[::1])")
 ARGS = "R, M8, M16, M32, M64, RT, WT, BASE, X"
-TRANSLATOR_VERSION = 2          # part of the on-disk cache key: bump when the generated code changes
+TRANSLATOR_VERSION = 3          # part of the on-disk cache key: bump when the generated code changes
 
 _MEM_CALL = re.compile(r"\b(ld|st)(8|16|32|64|128)\(")
 _LOAD = re.compile(r"\bld(8|16|32|64)\(")
@@ -49,6 +51,11 @@ _STORE_STMT = re.compile(r"^st(8|16|32|64)\((.*)\)$")
 # A pair of 64-bit registers stored as one 128-bit access (aarch64 stp: both halves checked before either is
 # written); tier 2 stores the two halves after one 16-byte TLB test.
 _STORE_PAIR = re.compile(r"^st128\((.*), (\w+) \| \((\w+) << 64\)\)$")
+# 128-bit whole moves (split_wide) and the 64-bit pair load they become.
+_WIDE_LOAD = re.compile(r"^(\w+) = ld128\((.*)\)$")
+_WIDE_COPY = re.compile(r"^(\w+) = (\w+)$")
+_WIDE_STORE = re.compile(r"^st128\((.*), (\w+)\)$")
+_LOAD_PAIR = re.compile(r"^(\w+), (\w+) = ld128\((.*)\)$")
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _TEMP = re.compile(r"\b(_t\w*)\b")
 _VIEW = {8: "M8", 16: "M16", 32: "M32", 64: "M64"}
@@ -80,14 +87,18 @@ def insn_supported(isa: Isa, insn: Insn, stmts: list[str]) -> bool:
     """
     if insn.form == "undefined":
         return False
-    stmts = [_STORE_PAIR.sub(r"st64(\1, \2)", s) for s in stmts]
+    split = split_wide(isa, stmts)
+    if split is None:
+        return False
+    stmts = [_LOAD_PAIR.sub(r"\1 = ld64(\3)", _STORE_PAIR.sub(r"st64(\1, \2)", s)) for s in split]
     text = _INT_LITERAL.sub(lambda m: hex(int(m.group(0), 0)), "\n".join(stmts))
     if _SEXT.search(text) and (_COMPARE.search(text) or "0x8000000000000000" in text and ">>" in text):
         return False
     if _VARIABLE_SHIFT.search(text):
         return False
-    wide = {v for v, sv in isa.state_vars.items() if "<< 64" in sv.load}
-    allowed_names = set(isa.state_vars) | set(isa.numba_globals) | _BUILTIN_CALLS | _KEYWORDS | {"_n", "_npc"}
+    wide = _wide_vars(isa)
+    allowed_names = (set(isa.state_vars) | set(isa.numba_globals) | _BUILTIN_CALLS | _KEYWORDS | {"_n", "_npc"}
+                     | {f"{v}_{half}" for v in wide for half in ("lo", "hi")})
     for s in stmts:
         if re.search(r"\b(ld|st)128\(|\b_exit\(|\braise\b|<< ?(6[4-9]|[7-9]\d|1\d\d)\b|>> ?64\b|\bfor\b|\blambda\b", s):
             return False
@@ -103,6 +114,49 @@ def insn_supported(isa: Isa, insn: Insn, stmts: list[str]) -> bool:
     return True
 
 
+def _wide_vars(isa: Isa) -> set[str]:
+    return {v for v, sv in isa.state_vars.items() if "<< 64" in sv.load}
+
+
+def split_wide(isa: Isa, stmts: list[str]) -> list[str] | None:
+    """`stmts` with 128-bit values that are only loaded, copied and stored split into 64-bit halves.
+
+    `d = ld128(a)` becomes `d_lo, d_hi = ld128(a)` (one 16-byte access,
+    checked once, as the ISA does), `d = s` two copies, `st128(a, s)` the
+    pair store `st128(a, s_lo | (s_hi << 64))`.  Returns None if a 128-bit
+    value (a vector register, or a temporary holding one) is used any other
+    way — numba has no 128-bit integer — and `stmts` itself if none is used.
+    """
+    wide = _wide_vars(isa)
+    held = set(wide)               # names holding a 128-bit value so far
+    out: list[str] = []
+    for s in stmts:
+        names = set(_NAME.findall(s))
+        if not names & held and "ld128(" not in s:
+            out.append(s)
+            continue
+        load, copy, store = _WIDE_LOAD.match(s), _WIDE_COPY.match(s), _WIDE_STORE.match(s)
+        if load and not set(_NAME.findall(load.group(2))) & held and _wide_target(load.group(1), wide):
+            d = load.group(1)
+            out.append(f"{d}_lo, {d}_hi = ld128({load.group(2)})")
+        elif copy and copy.group(2) in held and _wide_target(copy.group(1), wide):
+            d, src = copy.groups()
+            out += [f"{d}_lo = {src}_lo", f"{d}_hi = {src}_hi"]
+        elif store and store.group(2) in held and not set(_NAME.findall(store.group(1))) & held:
+            v = store.group(2)
+            out.append(f"st128({store.group(1)}, {v}_lo | ({v}_hi << 64))")
+        else:
+            return None
+        if load or copy:
+            held.add((load or copy).group(1))
+    return out
+
+
+def _wide_target(name: str, wide: set[str]) -> bool:
+    """May `name` receive a 128-bit value: a vector register or an instruction's temporary?"""
+    return name in wide or name.startswith("_t")
+
+
 def region_source(isa: Isa, blocks: list[list[Insn]], name: str = "_region") -> str:
     """Source of `name(R, M8, M16, M32, M64, RT, WT, BASE, X) -> exit kind` for these blocks.
 
@@ -111,8 +165,9 @@ def region_source(isa: Isa, blocks: list[list[Insn]], name: str = "_region") -> 
     """
     bodies = []
     used: set[str] = set()
+    wide = _wide_vars(isa)
     for b, insns in enumerate(blocks):
-        per_insn = _drop_dead_flags(isa, [insn_statements(isa, i) for i in insns])
+        per_insn = [split_wide(isa, stmts) for stmts in _drop_dead_flags(isa, [insn_statements(isa, i) for i in insns])]
         lines: list[str] = []
         for k, (insn, stmts) in enumerate(zip(insns, per_insn, strict=True)):
             if k == len(insns) - 1:
@@ -122,11 +177,12 @@ def region_source(isa: Isa, blocks: list[list[Insn]], name: str = "_region") -> 
             for s in stmts:
                 s = _TEMP.sub(rf"\1_{b}_{k}", s)
                 used.update(n for n in _NAME.findall(s) if n in isa.state_vars)
+                used.update(n[:-3] for n in _NAME.findall(s) if n[-3:] in ("_lo", "_hi") and n[:-3] in wide)
                 lines.extend(_statement(s, bail, k))
         bodies.append((insns[0].pc, len(insns), lines))
     out = [f"def {name}({ARGS}):"]
     order = [v for v in isa.state_vars if v in used]
-    out += [f"    {v} = {isa.state_vars[v].load}" for v in order]
+    out += [line for v in order for line in _state_load(isa, v, wide)]
     out += [f"    pc = R[{isa.pc_slot}]", f"    budget = X[{X_BUDGET}]", f"    clk = X[{X_CLOCK}]",
             "    ret = 0", "    kind = 0", "    while True:"]
     for b, (pc, n, lines) in enumerate(bodies):
@@ -135,9 +191,24 @@ def region_source(isa: Isa, blocks: list[list[Insn]], name: str = "_region") -> 
         out += [f"            ret += {n}", "            pc = _npc"]
     out += ["        else:", f"            kind = {LEAVE}", "            break",
             "        if ret >= budget:", f"            kind = {BUDGET}", "            break"]
-    out += ["    " + isa.state_vars[v].store.format(v=v) for v in order]
+    out += [line for v in order for line in _state_store(isa, v, wide)]
     out += [f"    R[{isa.pc_slot}] = pc", f"    X[{X_RETIRED}] = ret", "    return kind"]
     return "\n".join(out) + "\n"
+
+
+def _state_load(isa: Isa, v: str, wide: set[str]) -> list[str]:
+    """Region prologue lines loading state var `v` (a 128-bit one as its two halves, from its two R slots)."""
+    if v in wide:
+        lo, hi = re.findall(r"R\[(\d+)\]", isa.state_vars[v].load)
+        return [f"    {v}_lo = R[{lo}]", f"    {v}_hi = R[{hi}]"]
+    return [f"    {v} = {isa.state_vars[v].load}"]
+
+
+def _state_store(isa: Isa, v: str, wide: set[str]) -> list[str]:
+    if v in wide:
+        lo, hi = re.findall(r"R\[(\d+)\]", isa.state_vars[v].load)
+        return [f"    R[{lo}] = {v}_lo", f"    R[{hi}] = {v}_hi"]
+    return ["    " + isa.state_vars[v].store.format(v=v)]
 
 
 def _typed(s: str, k: int) -> str:
@@ -154,6 +225,12 @@ def _statement(s: str, bail: list[str], k: int) -> list[str]:
         return _access("WT", 128, m.group(1), bail, k) + [
             "if _p & _U(7) == 0:", f"    M64[_p >> _U(3)] = {lo}", f"    M64[(_p >> _U(3)) + _U(1)] = {hi}",
             "else:", f"    _stu(M8, _p, 8, {lo})", f"    _stu(M8, _p + _U(8), 8, {hi})"]
+    m = _LOAD_PAIR.match(s)
+    if m:
+        lo, hi = m.group(1), m.group(2)
+        return _access("RT", 128, m.group(3), bail, k) + [
+            "if _p & _U(7) == 0:", f"    {lo} = _U(M64[_p >> _U(3)])", f"    {hi} = _U(M64[(_p >> _U(3)) + _U(1)])",
+            "else:", f"    {lo} = _ldu(M8, _p, 8)", f"    {hi} = _ldu(M8, _p + _U(8), 8)"]
     m = _STORE_STMT.match(s)
     if m:
         bits = int(m.group(1))

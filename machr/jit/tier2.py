@@ -8,6 +8,16 @@ often, at most `MAX_BLOCKS` of
 them, because numba's compile time grows faster than linearly with
 function size.
 
+A region that often leaves to the same pc grows: when `GROW_EXITS` of its
+exits went to one pc, a new region is formed from its blocks plus the hot,
+supported blocks reachable from that pc (taking them over from other
+regions), up to `GROW_MAX_BLOCKS`.  Each entry costs a Python-to-numba call
+(about 1 µs, the price of 30-100 guest instructions at tier-2 speed), so a
+loop split over two regions, or a call into a region of its own, runs at a
+fraction of tier 2's speed; regions seeded early (an inner loop hot before
+its outer loop) or separately (a callee) need this to become one function.
+The new region replaces the old ones block by block when it is installed.
+
 Compilation happens off the guest's critical path.  A region's source is
 written to the on-disk cache as a module `r_<key>.py` whose function is
 decorated with `njit(cache=True)`; the key is a hash of the source, which
@@ -29,19 +39,31 @@ import multiprocessing
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from machr.isa.base import Isa
-from machr.jit.region import HELPERS, SIGNATURE, TRANSLATOR_VERSION, X_CLOCK, X_SIZE, block_supported, region_source
+from machr.jit.region import (
+    HELPERS,
+    LEAVE,
+    SIGNATURE,
+    TRANSLATOR_VERSION,
+    X_CLOCK,
+    X_SIZE,
+    block_supported,
+    region_source,
+)
 from machr.jit.translator import _INT_LITERAL, Block
 from machr.machine.mmu import Mmu
 
 HOT = 1000                    # dispatches that make a block a region seed
 MAX_BLOCKS = 12
 MAX_INSNS = 160
+GROW_EXITS = 200              # every this many LEAVE exits of a region to one pc, try to grow it towards it
+GROW_MAX_BLOCKS = 48
+GROW_MAX_INSNS = 480
 T2_UNKNOWN, T2_UNSUPPORTED, T2_SUPPORTED, T2_CLAIMED = 0, 1, 2, 3     # Block.t2
 
 
@@ -65,6 +87,10 @@ class Region:
     key: str
     blocks: dict[int, Block]
     fn: object = None
+    cache: dict[int, Block] | None = None     # the translation cache it was formed from (for growing)
+    exits: dict[int, int] = field(default_factory=dict)     # LEAVE exits per target pc
+    growing: bool = False                     # a grown successor was formed (at most one per region)
+    grown: bool = False                       # formed by growing another region
 
 
 @dataclass
@@ -77,6 +103,7 @@ class Tier2Stats:
     insns: int = 0
     run_seconds: float = 0.0      # wall time inside region functions (steady-state MIPS = insns / this)
     rejected_blocks: int = 0
+    grown: int = 0                # regions formed by growing one towards a hot exit
 
 
 def _load_module(path: Path):
@@ -136,13 +163,55 @@ class Tier2:
 
     def request(self, cache: dict[int, Block], seed: Block) -> None:
         """`seed` just became hot: form a region around it and start compiling it."""
-        chosen: list[Block] = []
-        queue, seen, total = [seed], {seed.pc}, 0
-        while queue and len(chosen) < MAX_BLOCKS:
+        chosen = self._form(cache, [seed], [], MAX_BLOCKS, MAX_INSNS, steal=False)
+        if chosen:
+            self._start(cache, chosen)
+
+    def grow(self, region: Region, pc: int) -> None:
+        """`region` often leaves to `pc`: form (and compile) a region of its blocks and those reachable from `pc`.
+
+        Blocks of other regions are taken over; their old regions keep
+        running the rest of their blocks.  A region at the size cap, or an
+        exit to a block tier 2 cannot run, does not grow.  One grown region
+        compiles at a time: the regions of one loop all leave to each other,
+        and growing each at once compiles the same merged loop over and over
+        on the one worker; they grow after it is in (their counts go on).
+        """
+        if any(r.grown for _, _, r in self.inflight):
+            return
+        target = region.cache.get(pc) if region.cache is not None else None
+        have = list(region.blocks.values())
+        if (region.growing or target is None or len(have) >= GROW_MAX_BLOCKS
+                or not all(b.region is region for b in have)
+                or not (target.t2 == T2_CLAIMED or self.available(target))):
+            return
+        chosen = self._form(region.cache, [target], have, GROW_MAX_BLOCKS, GROW_MAX_INSNS, steal=True)
+        if len(chosen) > len(have):
+            region.growing = True
+            self.stats.grown += 1
+            self._start(region.cache, chosen, grown=True)
+
+    def _form(self, cache: dict[int, Block], seeds: list[Block], have: list[Block], max_blocks: int,
+              max_insns: int, steal: bool) -> list[Block]:
+        """`have` plus the blocks reachable from `seeds` through static successors, breadth first.
+
+        Besides the seeds, a block joins if it ran at least 1/8 of `HOT`
+        times and tier 2 can run it; one claimed by another region only if
+        `steal`.
+        """
+        chosen = list(have)
+        total = sum(b.ninsns for b in chosen)
+        seed_pcs = {b.pc for b in seeds}
+        seen = {b.pc for b in chosen} | seed_pcs
+        after = dict.fromkeys(pc for b in have for pc in _successors(b) if pc in cache and pc not in seen)
+        queue = list(seeds) + [cache[pc] for pc in after]
+        seen.update(after)
+        while queue and len(chosen) < max_blocks:
             blk = queue.pop(0)
-            if not blk.valid or (blk is not seed and blk.hits < self.hot // 8) or not self.available(blk):
+            if (not blk.valid or (blk.pc not in seed_pcs and blk.hits < self.hot // 8)
+                    or not (steal and blk.t2 == T2_CLAIMED or self.available(blk))):
                 continue
-            if total + blk.ninsns > MAX_INSNS:
+            if total + blk.ninsns > max_insns:
                 break
             chosen.append(blk)
             total += blk.ninsns
@@ -151,14 +220,16 @@ class Tier2:
                 if nxt is not None and pc not in seen:
                     seen.add(pc)
                     queue.append(nxt)
-        if not chosen:
-            return
+        return chosen
+
+    def _start(self, cache: dict[int, Block], chosen: list[Block], grown: bool = False) -> None:
+        """Claim `chosen` and compile it as a region: from the disk cache, in-process, or in the worker."""
         chosen.sort(key=lambda b: -b.hits)
         for blk in chosen:
             blk.t2 = T2_CLAIMED
         src = self.module_source(chosen)
         key = hashlib.sha256(f"{self.isa.name}\0{TRANSLATOR_VERSION}\0{src}".encode()).hexdigest()[:24]
-        region = Region(key, {b.pc: b for b in chosen})
+        region = Region(key, {b.pc: b for b in chosen}, cache=cache, grown=grown)
         path = self._write(key, src)
         if _cached(path) or not self.background:
             self._install(path, region, cold=not _cached(path))
@@ -244,6 +315,12 @@ class Tier2:
         t0 = time.perf_counter()
         kind = region.fn(self._Rv, *self.mem_args, X)
         st.run_seconds += time.perf_counter() - t0
+        if kind == LEAVE:
+            pc = int(self._Rv[self.isa.pc_slot])
+            n = region.exits.get(pc, 0) + 1
+            region.exits[pc] = n
+            if n % GROW_EXITS == 0:
+                self.grow(region, pc)
         return kind
 
 
