@@ -125,7 +125,7 @@ def _tier2_stats(engine) -> list[str]:
     return [f"tier 2 regions              {t2.regions} ({t2.compiled} compiled, {t2.compile_seconds:.2f} s; "
             f"cache loads {t2.load_seconds:.2f} s; {t2.rejected_blocks} blocks kept in tier 1)",
             f"tier 2 instructions         {t2.insns} ({mips:.0f} MIPS inside regions, {t2.entries} entries, "
-            f"{engine.stats.slow_paths} slow paths)"]
+            f"{t2.calls} region calls, {engine.stats.slow_paths} slow paths)"]
 
 
 if __name__ == "__main__":

@@ -137,7 +137,7 @@ class Engine:
         blk.valid = False
         self.stats.invalidations += 1
         if blk.region is not None:
-            Tier2.drop(blk.region)
+            self.tier2.drop(blk.region)
 
     def set_breakpoint(self, space: object, va: int, on: bool = True) -> None:
         """DDB's hook: make `va` in `space` stop with EXIT_BREAKPOINT before it executes (or no longer).
@@ -195,12 +195,11 @@ class Engine:
                 if blk.uses_clock or blk.region is not None:
                     self.clock_base = self.clock + retired
                 if blk.region is not None:
-                    kind = tier2.run(blk.region, R, 1 if trace is not None else budget - retired, self.clock_base)
+                    kind = tier2.run(cache, R, 1 if trace is not None else budget - retired, self.clock_base)
                     X = tier2.X
                     retired += int(X[X_RETIRED])
-                    tier2.stats.insns += int(X[X_RETIRED])
                     if kind == SLOW:
-                        ex, n = self._finish_block(R, blk.region.blocks[int(X[X_BLOCK])], int(X[X_INDEX]), retired)
+                        ex, n = self._finish_block(R, cache[int(X[X_BLOCK])], int(X[X_INDEX]), retired)
                         retired += n
                         if ex is not None:
                             ex.retired = retired

@@ -16,8 +16,8 @@ only on an exit, with the state stored back:
   instruction at a time in Python, which also raises any fault precisely.
 
 Memory access is inlined: the TLB tag test against the uint64 views of the
-MMU's arrays, then an aligned typed load/store on physical memory (bytes
-assembled for an unaligned access within the page).
+MMU's arrays, then a load/store of any alignment on physical memory
+(machr.jit.native's intrinsics).
 
 The statements are the ISA's (semantics written once), typed as in
 `numba_block_source`: every literal is a uint64, so arithmetic wraps modulo
@@ -34,16 +34,20 @@ from __future__ import annotations
 import re
 
 from machr.isa.base import Insn, Isa
-from machr.jit.translator import _INT_LITERAL, _NAME, _drop_dead_flags, insn_statements
+from machr.jit.translator import _INT_LITERAL, _NAME, _drop_dead_flags, _forward_temps, insn_statements
+from machr.machine.mmu import TLB_SIZE
 
 LEAVE, BUDGET, SLOW = 1, 2, 3
-# X (int64 exit record) slots: inputs budget and clock; outputs retired, block pc and insn index of a SLOW exit.
-X_BUDGET, X_CLOCK, X_RETIRED, X_BLOCK, X_INDEX = range(5)
-X_SIZE = 5
-SIGNATURE = ("int64(uint64[::1], uint8[::1], uint16[::1], uint32[::1], uint64[::1], "
-             "uint64[::1], uint64[::1], uint64[::1], int64[::1])")
-ARGS = "R, M8, M16, M32, M64, RT, WT, BASE, X"
-TRANSLATOR_VERSION = 3          # part of the on-disk cache key: bump when the generated code changes
+# X (int64 exit record) slots: inputs budget, clock and the size of physical memory in bytes; outputs retired, block
+# pc and insn index of a SLOW exit; the trampoline's count of region calls.
+X_BUDGET, X_CLOCK, X_RETIRED, X_BLOCK, X_INDEX, X_MEMSIZE, X_CALLS = range(7)
+X_SIZE = 7
+# A region is a C-callable function (numba.cfunc) over raw pointers, so that the trampoline
+# (machr.jit.native) can call one region after another natively.
+SIGNATURE = ("int64(CPointer(uint64), CPointer(uint8), CPointer(uint64), CPointer(uint64), CPointer(uint64), "
+             "CPointer(int64))")
+ARGS = "Rp, M8p, RTp, WTp, BASEp, Xp"
+TRANSLATOR_VERSION = 4          # part of the on-disk cache key: bump when the generated code changes
 
 _MEM_CALL = re.compile(r"\b(ld|st)(8|16|32|64|128)\(")
 _LOAD = re.compile(r"\bld(8|16|32|64)\(")
@@ -58,8 +62,7 @@ _WIDE_STORE = re.compile(r"^st128\((.*), (\w+)\)$")
 _LOAD_PAIR = re.compile(r"^(\w+), (\w+) = ld128\((.*)\)$")
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _TEMP = re.compile(r"\b(_t\w*)\b")
-_VIEW = {8: "M8", 16: "M16", 32: "M32", 64: "M64"}
-_SHIFT = {8: 0, 16: 1, 32: 2, 64: 3}
+_U_LITERAL = re.compile(r"\b_U\((0x[0-9a-fA-F]+|\d+)\)")
 _BUILTIN_CALLS = {"int", "ld8", "ld16", "ld32", "ld64", "st8", "st16", "st32", "st64", "_clock"}
 _KEYWORDS = {"if", "else", "and", "or", "not", "while", "in", "for", "is", "True", "False", "None"}
 
@@ -158,42 +161,59 @@ def _wide_target(name: str, wide: set[str]) -> bool:
 
 
 def region_source(isa: Isa, blocks: list[list[Insn]], name: str = "_region") -> str:
-    """Source of `name(R, M8, M16, M32, M64, RT, WT, BASE, X) -> exit kind` for these blocks.
+    """Source of the cfunc `name(<pointers to> R, M8, RT, WT, BASE, X) -> exit kind`.
 
     `blocks` are instruction lists as `form_block` made them (canonical
     boundaries), hottest first; every instruction must pass `insn_supported`.
+    The text is shaped for numba's compile time, which is mostly its front
+    end's, per IR statement: literals are module-level uint64 constants
+    (`_K<n>`) rather than `_U(...)` calls to type, and a SLOW bail-out is
+    two statements (`_slow = <site>; break`) whose block, index and pc the
+    epilogue looks up in the constant tables `_SB`, `_SK`, `_SP`.
     """
     bodies = []
     used: set[str] = set()
     wide = _wide_vars(isa)
+    sites = [(0, 0, 0)]
     for b, insns in enumerate(blocks):
-        per_insn = [split_wide(isa, stmts) for stmts in _drop_dead_flags(isa, [insn_statements(isa, i) for i in insns])]
+        per_insn = [split_wide(isa, stmts)
+                    for stmts in _forward_temps(_drop_dead_flags(isa, [insn_statements(isa, i) for i in insns]))]
         lines: list[str] = []
         for k, (insn, stmts) in enumerate(zip(insns, per_insn, strict=True)):
             if k == len(insns) - 1:
                 lines.append(f"_npc = _U({insn.pc + insn.length})")
-            bail = [f"X[{X_BLOCK}] = {insns[0].pc}", f"X[{X_INDEX}] = {k}", f"ret += {k}",
-                    f"pc = _U({insn.pc})", f"kind = {SLOW}", "break"]
+            bail = [f"_slow = {len(sites)}", "break"]
+            sites.append((insns[0].pc, k, insn.pc))
             for s in stmts:
                 s = _TEMP.sub(rf"\1_{b}_{k}", s)
                 used.update(n for n in _NAME.findall(s) if n in isa.state_vars)
                 used.update(n[:-3] for n in _NAME.findall(s) if n[-3:] in ("_lo", "_hi") and n[:-3] in wide)
                 lines.extend(_statement(s, bail, k))
         bodies.append((insns[0].pc, len(insns), lines))
-    out = [f"def {name}({ARGS}):"]
+    out = [f"def {name}({ARGS}):", f"    X = carray(Xp, ({X_SIZE},))", f"    _msize = X[{X_MEMSIZE}]",
+           f"    R = carray(Rp, ({isa.nregs},))",
+           "    M8 = carray(M8p, (_msize,))",
+           *(f"    {t} = carray({t}p, ({TLB_SIZE},))" for t in ("RT", "WT", "BASE"))]
     order = [v for v in isa.state_vars if v in used]
     out += [line for v in order for line in _state_load(isa, v, wide)]
     out += [f"    pc = R[{isa.pc_slot}]", f"    budget = X[{X_BUDGET}]", f"    clk = X[{X_CLOCK}]",
-            "    ret = 0", "    kind = 0", "    while True:"]
+            "    ret = 0", "    kind = 0", "    _slow = 0", "    while True:"]
     for b, (pc, n, lines) in enumerate(bodies):
         out.append(f"        {'if' if b == 0 else 'elif'} pc == _U({pc}):")
         out += ["            " + ln for ln in lines]
         out += [f"            ret += {n}", "            pc = _npc"]
     out += ["        else:", f"            kind = {LEAVE}", "            break",
-            "        if ret >= budget:", f"            kind = {BUDGET}", "            break"]
+            "        if ret >= budget:", f"            kind = {BUDGET}", "            break",
+            "    if kind == 0:", f"        kind = {SLOW}", f"        X[{X_BLOCK}] = _SB[_slow]",
+            f"        X[{X_INDEX}] = _SK[_slow]", "        ret += _SK[_slow]", "        pc = _SP[_slow]"]
     out += [line for v in order for line in _state_store(isa, v, wide)]
     out += [f"    R[{isa.pc_slot}] = pc", f"    X[{X_RETIRED}] = ret", "    return kind"]
-    return "\n".join(out) + "\n"
+    consts: dict[int, str] = {}
+    body = _U_LITERAL.sub(lambda m: consts.setdefault(int(m.group(1), 0), f"_K{len(consts)}"), "\n".join(out))
+    head = [f"{k} = _U({v:#x})" for v, k in consts.items()]
+    head += [f"{t} = np.array({[site[i] for site in sites]!r}, dtype=np.{dt})"
+             for i, (t, dt) in enumerate((("_SB", "int64"), ("_SK", "int64"), ("_SP", "uint64")))]
+    return "\n".join(head) + f"\n\n\n@cfunc({SIGNATURE!r}, cache=True)\n" + body + "\n"
 
 
 def _state_load(isa: Isa, v: str, wide: set[str]) -> list[str]:
@@ -222,20 +242,16 @@ def _statement(s: str, bail: list[str], k: int) -> list[str]:
     m = _STORE_PAIR.match(s)
     if m:
         lo, hi = _typed(m.group(2), k), _typed(m.group(3), k)
-        return _access("WT", 128, m.group(1), bail, k) + [
-            "if _p & _U(7) == 0:", f"    M64[_p >> _U(3)] = {lo}", f"    M64[(_p >> _U(3)) + _U(1)] = {hi}",
-            "else:", f"    _stu(M8, _p, 8, {lo})", f"    _stu(M8, _p + _U(8), 8, {hi})"]
+        return _access("WT", 128, m.group(1), bail, k) + [f"_st64(M8, _p, {lo})", f"_st64(M8, _p + _U(8), {hi})"]
     m = _LOAD_PAIR.match(s)
     if m:
         lo, hi = m.group(1), m.group(2)
-        return _access("RT", 128, m.group(3), bail, k) + [
-            "if _p & _U(7) == 0:", f"    {lo} = _U(M64[_p >> _U(3)])", f"    {hi} = _U(M64[(_p >> _U(3)) + _U(1)])",
-            "else:", f"    {lo} = _ldu(M8, _p, 8)", f"    {hi} = _ldu(M8, _p + _U(8), 8)"]
+        return _access("RT", 128, m.group(3), bail, k) + [f"{lo} = _ld64(M8, _p)", f"{hi} = _ld64(M8, _p + _U(8))"]
     m = _STORE_STMT.match(s)
     if m:
         bits = int(m.group(1))
         addr, value = _split_args(m.group(2))
-        return _access("WT", bits, addr, bail, k) + _store(bits, _typed(value, k))
+        return _access("WT", bits, addr, bail, k) + [f"_st{bits}(M8, _p, {_typed(value, k)})"]
     lines: list[str] = []
     n = 0
     while (m := _LOAD.search(s)) is not None:
@@ -243,7 +259,7 @@ def _statement(s: str, bail: list[str], k: int) -> list[str]:
         start, end = m.end(), _close_paren(s, m.end())
         tmp = f"_m{n}"
         n += 1
-        lines += _access("RT", bits, s[start:end], bail, k) + [f"{tmp} = {_load(bits)}"]
+        lines += _access("RT", bits, s[start:end], bail, k) + [f"{tmp} = _ld{bits}(M8, _p)"]
         s = s[:m.start()] + tmp + s[end + 1:]
     return lines + _typed(s, k).split("\n")
 
@@ -255,22 +271,6 @@ def _access(tags: str, bits: int, addr: str, bail: list[str], k: int) -> list[st
             f"if {tags}[_i] != _v or (_a & _U(0xFFF)) > _U({last}):",
             *("    " + b for b in bail),
             "_p = BASE[_i] | (_a & _U(0xFFF))"]
-
-
-def _load(bits: int) -> str:
-    if bits == 8:
-        return "_U(M8[_p])"
-    aligned = f"_U({_VIEW[bits]}[_p >> _U({_SHIFT[bits]})])"
-    return f"{aligned} if _p & _U({bits // 8 - 1}) == 0 else _ldu(M8, _p, {bits // 8})"
-
-
-def _store(bits: int, value: str) -> list[str]:
-    if bits == 8:
-        return [f"M8[_p] = {value}"]
-    return [f"if _p & _U({bits // 8 - 1}) == 0:",
-            f"    {_VIEW[bits]}[_p >> _U({_SHIFT[bits]})] = {value}",
-            "else:",
-            f"    _stu(M8, _p, {bits // 8}, {value})"]
 
 
 def _close_paren(s: str, i: int) -> int:
@@ -290,25 +290,13 @@ def _split_args(args: str) -> tuple[str, str]:
     raise ValueError(f"store without a value: {args}")
 
 
-# Unaligned access within one page (rare on the hot path: compilers align data); the header of every
-# region module.
+# The header of every region module: memory access intrinsics (machr.jit.native) and the uint64 type.
 HELPERS = '''
 import numpy as np
-from numba import njit
+from numba import carray, cfunc
+
+from machr.jit.native import ld8 as _ld8, ld16 as _ld16, ld32 as _ld32, ld64 as _ld64
+from machr.jit.native import st8 as _st8, st16 as _st16, st32 as _st32, st64 as _st64
 
 _U = np.uint64
-
-
-@njit(cache=True)
-def _ldu(M8, p, n):
-    v = _U(0)
-    for j in range(n):
-        v |= _U(M8[p + _U(j)]) << _U(8 * j)
-    return v
-
-
-@njit(cache=True)
-def _stu(M8, p, n, v):
-    for j in range(n):
-        M8[p + _U(j)] = (v >> _U(8 * j)) & _U(0xFF)
 '''

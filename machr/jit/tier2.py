@@ -8,19 +8,16 @@ often, at most `MAX_BLOCKS` of
 them, because numba's compile time grows faster than linearly with
 function size.
 
-A region that often leaves to the same pc grows: when `GROW_EXITS` of its
-exits went to one pc, a new region is formed from its blocks plus the hot,
-supported blocks reachable from that pc (taking them over from other
-regions), up to `GROW_MAX_BLOCKS`.  Each entry costs a Python-to-numba call
-(about 1 µs, the price of 30-100 guest instructions at tier-2 speed), so a
-loop split over two regions, or a call into a region of its own, runs at a
-fraction of tier 2's speed; regions seeded early (an inner loop hot before
-its outer loop) or separately (a callee) need this to become one function.
-The new region replaces the old ones block by block when it is installed.
+Regions stay small and cheap to compile because leaving one is cheap: a
+region's exit to the start of another region's block is followed natively
+by the trampoline (machr.jit.native), which probes a table of the address
+space's region blocks and calls the next region's cfunc by address.  Python
+sees only exits that need it (a pc no region has, the budget, a SLOW
+instruction).
 
 Compilation happens off the guest's critical path.  A region's source is
 written to the on-disk cache as a module `r_<key>.py` whose function is
-decorated with `njit(cache=True)`; the key is a hash of the source, which
+decorated with `cfunc(..., cache=True)`; the key is a hash of the source, which
 is a function of the code bytes, the ISA and `TRANSLATOR_VERSION`.  A worker
 process (the machine's second core) imports the module, which compiles it
 and writes numba's cache next to it, while tier 1 keeps running; the engine
@@ -39,7 +36,7 @@ import multiprocessing
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,10 +44,12 @@ import numpy as np
 from machr.isa.base import Isa
 from machr.jit.region import (
     HELPERS,
-    LEAVE,
-    SIGNATURE,
     TRANSLATOR_VERSION,
+    X_BUDGET,
+    X_CALLS,
     X_CLOCK,
+    X_MEMSIZE,
+    X_RETIRED,
     X_SIZE,
     block_supported,
     region_source,
@@ -59,11 +58,8 @@ from machr.jit.translator import _INT_LITERAL, Block
 from machr.machine.mmu import Mmu
 
 HOT = 1000                    # dispatches that make a block a region seed
-MAX_BLOCKS = 12
-MAX_INSNS = 160
-GROW_EXITS = 200              # every this many LEAVE exits of a region to one pc, try to grow it towards it
-GROW_MAX_BLOCKS = 48
-GROW_MAX_INSNS = 480
+MAX_BLOCKS = 6
+MAX_INSNS = 64
 T2_UNKNOWN, T2_UNSUPPORTED, T2_SUPPORTED, T2_CLAIMED = 0, 1, 2, 3     # Block.t2
 
 
@@ -86,11 +82,8 @@ class Region:
 
     key: str
     blocks: dict[int, Block]
-    fn: object = None
-    cache: dict[int, Block] | None = None     # the translation cache it was formed from (for growing)
-    exits: dict[int, int] = field(default_factory=dict)     # LEAVE exits per target pc
-    growing: bool = False                     # a grown successor was formed (at most one per region)
-    grown: bool = False                       # formed by growing another region
+    cache: dict[int, Block]                   # the translation cache (address space) it was formed from
+    fn: object = None                         # the numba cfunc; its `.address` goes into the region table
 
 
 @dataclass
@@ -99,11 +92,11 @@ class Tier2Stats:
     compiled: int = 0             # compiled in this run (not loaded from the disk cache)
     compile_seconds: float = 0.0  # worker or in-process numba compile time
     load_seconds: float = 0.0     # importing regions (disk-cache loads) in the engine's process
-    entries: int = 0
+    entries: int = 0              # calls of the trampoline from Python
+    calls: int = 0                # region calls (the trampoline makes several per entry)
     insns: int = 0
     run_seconds: float = 0.0      # wall time inside region functions (steady-state MIPS = insns / this)
     rejected_blocks: int = 0
-    grown: int = 0                # regions formed by growing one towards a hot exit
 
 
 def _load_module(path: Path):
@@ -128,8 +121,12 @@ def _cached(path: Path) -> bool:
 
 
 def compile_region_file(path: str) -> float:
-    """Worker: import (= compile and cache) one region module; returns the seconds it took."""
+    """Worker: import (= compile and cache) one region module; returns the seconds it took.
+
+    The trampoline is imported first so that its compiled code is in numba's cache before the engine needs it.
+    """
     t0 = time.perf_counter()
+    import machr.jit.native  # noqa: F401
     _load_module(Path(path))
     return time.perf_counter() - t0
 
@@ -146,9 +143,12 @@ class Tier2:
         self.stats = Tier2Stats()
         self.inflight: list[tuple[object, Path, Region]] = []
         mem = mmu.mem.np
-        self.mem_args = (mem, mem.view(np.uint16), mem.view(np.uint32), mem.view(np.uint64),
-                         mmu.rtag_np.view(np.uint64), mmu.wtag_np.view(np.uint64), mmu.base_np.view(np.uint64))
+        self.mem_args = (mem, mmu.rtag_np.view(np.uint64), mmu.wtag_np.view(np.uint64), mmu.base_np.view(np.uint64))
         self.X = np.zeros(X_SIZE, dtype=np.int64)
+        self.X[X_MEMSIZE] = len(mem)
+        # Per translation cache (address space, by id): block pc -> region address, and the probe table of it.
+        self.entries: dict[int, dict[int, int]] = {}
+        self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._R = None
         self._Rv = None
 
@@ -162,56 +162,22 @@ class Tier2:
         return blk.t2 == T2_SUPPORTED
 
     def request(self, cache: dict[int, Block], seed: Block) -> None:
-        """`seed` just became hot: form a region around it and start compiling it."""
-        chosen = self._form(cache, [seed], [], MAX_BLOCKS, MAX_INSNS, steal=False)
-        if chosen:
-            self._start(cache, chosen)
+        """`seed` just became hot: form a region around it and start compiling it.
 
-    def grow(self, region: Region, pc: int) -> None:
-        """`region` often leaves to `pc`: form (and compile) a region of its blocks and those reachable from `pc`.
-
-        Blocks of other regions are taken over; their old regions keep
-        running the rest of their blocks.  A region at the size cap, or an
-        exit to a block tier 2 cannot run, does not grow.  One grown region
-        compiles at a time: the regions of one loop all leave to each other,
-        and growing each at once compiles the same merged loop over and over
-        on the one worker; they grow after it is in (their counts go on).
+        The region is `seed` plus the blocks reachable from it through
+        static successors, breadth first, that ran at least 1/8 of `HOT`
+        times, tier 2 can run, and no other region has: at most
+        `MAX_BLOCKS` blocks and `MAX_INSNS` instructions.
         """
-        if any(r.grown for _, _, r in self.inflight):
-            return
-        target = region.cache.get(pc) if region.cache is not None else None
-        have = list(region.blocks.values())
-        if (region.growing or target is None or len(have) >= GROW_MAX_BLOCKS
-                or not all(b.region is region for b in have)
-                or not (target.t2 == T2_CLAIMED or self.available(target))):
-            return
-        chosen = self._form(region.cache, [target], have, GROW_MAX_BLOCKS, GROW_MAX_INSNS, steal=True)
-        if len(chosen) > len(have):
-            region.growing = True
-            self.stats.grown += 1
-            self._start(region.cache, chosen, grown=True)
-
-    def _form(self, cache: dict[int, Block], seeds: list[Block], have: list[Block], max_blocks: int,
-              max_insns: int, steal: bool) -> list[Block]:
-        """`have` plus the blocks reachable from `seeds` through static successors, breadth first.
-
-        Besides the seeds, a block joins if it ran at least 1/8 of `HOT`
-        times and tier 2 can run it; one claimed by another region only if
-        `steal`.
-        """
-        chosen = list(have)
-        total = sum(b.ninsns for b in chosen)
-        seed_pcs = {b.pc for b in seeds}
-        seen = {b.pc for b in chosen} | seed_pcs
-        after = dict.fromkeys(pc for b in have for pc in _successors(b) if pc in cache and pc not in seen)
-        queue = list(seeds) + [cache[pc] for pc in after]
-        seen.update(after)
-        while queue and len(chosen) < max_blocks:
+        chosen: list[Block] = []
+        total = 0
+        seen = {seed.pc}
+        queue = [seed]
+        while queue and len(chosen) < MAX_BLOCKS:
             blk = queue.pop(0)
-            if (not blk.valid or (blk.pc not in seed_pcs and blk.hits < self.hot // 8)
-                    or not (steal and blk.t2 == T2_CLAIMED or self.available(blk))):
+            if not blk.valid or (blk is not seed and blk.hits < self.hot // 8) or not self.available(blk):
                 continue
-            if total + blk.ninsns > max_insns:
+            if total + blk.ninsns > MAX_INSNS:
                 break
             chosen.append(blk)
             total += blk.ninsns
@@ -220,16 +186,17 @@ class Tier2:
                 if nxt is not None and pc not in seen:
                     seen.add(pc)
                     queue.append(nxt)
-        return chosen
+        if chosen:
+            self._start(cache, chosen)
 
-    def _start(self, cache: dict[int, Block], chosen: list[Block], grown: bool = False) -> None:
+    def _start(self, cache: dict[int, Block], chosen: list[Block]) -> None:
         """Claim `chosen` and compile it as a region: from the disk cache, in-process, or in the worker."""
         chosen.sort(key=lambda b: -b.hits)
         for blk in chosen:
             blk.t2 = T2_CLAIMED
         src = self.module_source(chosen)
         key = hashlib.sha256(f"{self.isa.name}\0{TRANSLATOR_VERSION}\0{src}".encode()).hexdigest()[:24]
-        region = Region(key, {b.pc: b for b in chosen}, cache=cache, grown=grown)
+        region = Region(key, {b.pc: b for b in chosen}, cache)
         path = self._write(key, src)
         if _cached(path) or not self.background:
             self._install(path, region, cold=not _cached(path))
@@ -239,8 +206,7 @@ class Tier2:
     def module_source(self, blocks: list[Block]) -> str:
         consts = "".join(f"{k} = np.array({v.tolist()!r}, dtype=np.{v.dtype})\n"
                          for k, v in self.isa.numba_globals.items())
-        body = region_source(self.isa, [b.insns for b in blocks])
-        return f"{HELPERS}\n{consts}\n\n@njit({SIGNATURE!r}, cache=True)\n{body}"
+        return f"{HELPERS}\n{consts}\n{region_source(self.isa, [b.insns for b in blocks])}"
 
     def _write(self, key: str, src: str) -> Path:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -287,6 +253,18 @@ class Tier2:
         self.stats.regions += 1
         for b in region.blocks.values():
             b.region = region
+        self.entries.setdefault(id(region.cache), {}).update(dict.fromkeys(region.blocks, region.fn.address))
+        self._retable(region.cache)
+
+    def _retable(self, cache: dict[int, Block]) -> None:
+        from machr.jit.native import region_table
+
+        entries = self.entries.get(id(cache))
+        if entries:
+            self.tables[id(cache)] = region_table(entries)
+        else:                                  # the last region of the space went: forget it (ids are reused)
+            self.entries.pop(id(cache), None)
+            self.tables.pop(id(cache), None)
 
     def _reject(self, region: Region, err: Exception) -> None:
         print(f"machr: tier 2 region {region.key} not compiled: {type(err).__name__}: {str(err)[:200]}",
@@ -294,33 +272,37 @@ class Tier2:
         for b in region.blocks.values():
             b.t2 = T2_UNSUPPORTED
 
-    @staticmethod
-    def drop(region: Region) -> None:
+    def drop(self, region: Region) -> None:
         """A block of `region` was invalidated: its blocks go back to tier 1 (and may be re-formed)."""
+        entries = self.entries.get(id(region.cache), {})
         for b in region.blocks.values():
             b.region = None
             b.t2 = T2_UNKNOWN
             b.hits = 0
+            entries.pop(b.pc, None)
+        self._retable(region.cache)
 
     # --- running ---------------------------------------------------------------
-    def run(self, region: Region, R, budget: int, clock: int) -> int:
-        """Run `region` from R's pc; returns the exit kind (X holds retired count and SLOW position)."""
+    def run(self, cache: dict[int, Block], R, budget: int, clock: int) -> int:
+        """Run regions from R's pc (a region block of `cache`) through the trampoline; returns the exit kind.
+
+        X then holds the retired count and a SLOW exit's position.
+        """
+        from machr.jit.native import run_regions
+
         if R is not self._R:
             self._R, self._Rv = R, np.frombuffer(R, dtype=np.uint64)
         X = self.X
-        X[0] = budget
+        X[X_BUDGET] = budget
         X[X_CLOCK] = clock
-        st = self.stats
-        st.entries += 1
+        keys, fns = self.tables[id(cache)]
         t0 = time.perf_counter()
-        kind = region.fn(self._Rv, *self.mem_args, X)
+        kind = run_regions(keys, fns, self._Rv, *self.mem_args, X, self.isa.pc_slot)
+        st = self.stats
         st.run_seconds += time.perf_counter() - t0
-        if kind == LEAVE:
-            pc = int(self._Rv[self.isa.pc_slot])
-            n = region.exits.get(pc, 0) + 1
-            region.exits[pc] = n
-            if n % GROW_EXITS == 0:
-                self.grow(region, pc)
+        st.entries += 1
+        st.calls += int(X[X_CALLS])
+        st.insns += int(X[X_RETIRED])
         return kind
 
 
