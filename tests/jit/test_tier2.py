@@ -10,6 +10,7 @@ import pytest
 
 from machr.isa.aarch64 import ISA as ARM
 from machr.isa.x86_64 import ISA as X86
+from machr.jit import tier2
 from machr.machine.exits import ACCESS_READ, EXIT_BREAKPOINT, EXIT_PAGE_FAULT, EXIT_QUANTUM, EXIT_UNDEFINED
 from tests.jit.machine import CODE, DATA, bare_engine
 
@@ -20,6 +21,9 @@ WALK = {
     "x86_64": (X86, bytes.fromhex("0fb613" "4801d0" "4883c301" "ebf4"), {"rbx": DATA}),   # movzx/add/add/jmp
     "aarch64": (ARM, bytes.fromhex("22144038" "0000028b" "feffff17"), {"x1": DATA}),     # ldrb post-index/add/b
 }
+
+# x86: rax counts to 5000, rbx counts the odd values: three blocks (add/test/jz, add rbx, cmp/jne), then ud2.
+BRANCHY = bytes.fromhex("4883c001" "a801" "7404" "4883c301" "483d88130000" "75ec" "0f0b")
 
 # x86: count 3000 times by 1, patch the loop's immediate to 5 (a store into the code page), count again, ud2.
 SMC = bytes.fromhex("b9b80b0000" "83c001" "ffc9" "75f9" "85db" "750b" "ffc3" "c605eeffffff05" "ebe5" "0f0b")
@@ -60,6 +64,17 @@ def test_quantum_ends_at_the_same_block_boundary(budget, cache):
     assert ex_i.reason == EXIT_QUANTUM
     assert exit_state(ex_j, r_j) == exit_state(ex_i, r_i)
     assert engine.tier2.stats.insns > 0
+
+
+def test_regions_chain_natively_through_the_trampoline(cache, monkeypatch):
+    """One block per region: the loop runs region to region without returning to Python, with the same result."""
+    monkeypatch.setattr(tier2, "MAX_BLOCKS", 1)
+    _, r_i, _, ex_i = run(X86, BRANCHY, {}, "interp", 1 << 20, cache, fill=False)
+    engine, r_j, _, ex_j = run(X86, BRANCHY, {}, "jit", 1 << 20, cache, fill=False)
+    assert ex_i.reason == EXIT_UNDEFINED and (r_i[0], r_i[3]) == (5000, 2500)
+    assert exit_state(ex_j, r_j) == exit_state(ex_i, r_i)
+    st = engine.tier2.stats
+    assert st.regions == 3 and st.calls > 50 * st.entries and st.insns > 10_000
 
 
 def test_store_into_running_code_invalidates_region(cache):
