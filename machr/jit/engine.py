@@ -170,7 +170,7 @@ class Engine:
         st = self.stats
         trace = self.trace
         tier2 = self.tier2
-        if tier2 is not None and tier2.inflight:
+        if tier2 is not None and tier2.busy:
             tier2.poll()
         bps = self.breakpoints.get(space) or None
         hot = tier2.hot if tier2 is not None else 0

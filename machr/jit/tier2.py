@@ -84,6 +84,7 @@ class Region:
     blocks: dict[int, Block]
     cache: dict[int, Block]                   # the translation cache (address space) it was formed from
     fn: object = None                         # the numba cfunc; its `.address` goes into the region table
+    queued_work: int = 0                      # _work() when it was queued for the worker
 
 
 @dataclass
@@ -141,7 +142,8 @@ class Tier2:
         self.hot = HOT
         self.dir = directory or cache_dir()
         self.stats = Tier2Stats()
-        self.inflight: list[tuple[object, Path, Region]] = []
+        self.job: tuple[object, Path, Region] | None = None     # the region the worker is compiling
+        self.queue: list[tuple[Path, Region]] = []                # regions waiting for the worker
         mem = mmu.mem.np
         self.mem_args = (mem, mmu.rtag_np.view(np.uint64), mmu.wtag_np.view(np.uint64), mmu.base_np.view(np.uint64))
         self.X = np.zeros(X_SIZE, dtype=np.int64)
@@ -201,7 +203,29 @@ class Tier2:
         if _cached(path) or not self.background:
             self._install(path, region, cold=not _cached(path))
             return
-        self.inflight.append((_worker().apply_async(compile_region_file, (str(path),)), path, region))
+        region.queued_work = _work(region)
+        self.queue.append((path, region))
+        self._submit()
+
+    @property
+    def busy(self) -> bool:
+        """Is a region compiling or waiting to?"""
+        return self.job is not None or bool(self.queue)
+
+    def _submit(self) -> None:
+        """Give the worker the hottest waiting region (one job at a time).
+
+        The blocks of a waiting region keep running in tier 1 and counting
+        their dispatches, so when regions wait (a workload with many hot
+        procedures, while the worker compiles), the one that ran the most
+        guest instructions since it was formed is compiled next rather than
+        the one formed first.
+        """
+        if self.job is not None or not self.queue:
+            return
+        best = max(range(len(self.queue)), key=lambda i: _work(self.queue[i][1]) - self.queue[i][1].queued_work)
+        path, region = self.queue.pop(best)
+        self.job = (_worker().apply_async(compile_region_file, (str(path),)), path, region)
 
     def module_source(self, blocks: list[Block]) -> str:
         consts = "".join(f"{k} = np.array({v.tolist()!r}, dtype=np.{v.dtype})\n"
@@ -219,21 +243,19 @@ class Tier2:
 
     # --- installation ----------------------------------------------------------
     def poll(self) -> None:
-        """Swap in regions whose background compilation finished."""
-        still = []
-        for item in self.inflight:
-            job, path, region = item
-            if not job.ready():
-                still.append(item)
-                continue
-            try:
-                self.stats.compile_seconds += job.get()
-            except Exception as e:             # noqa: BLE001 - a region numba rejects stays in tier 1
-                self._reject(region, e)
-                continue
+        """Swap in the region whose background compilation finished, and start the next."""
+        if self.job is None or not self.job[0].ready():
+            return
+        job, path, region = self.job
+        self.job = None
+        try:
+            self.stats.compile_seconds += job.get()
+        except Exception as e:             # noqa: BLE001 - a region numba rejects stays in tier 1
+            self._reject(region, e)
+        else:
             self.stats.compiled += 1
             self._install(path, region, cold=False)
-        self.inflight = still
+        self._submit()
 
     def _install(self, path: Path, region: Region, cold: bool) -> None:
         t0 = time.perf_counter()
@@ -319,6 +341,11 @@ def _worker():
         _POOL = multiprocessing.get_context("spawn").Pool(1)
         atexit.register(_POOL.terminate)
     return _POOL
+
+
+def _work(region: Region) -> int:
+    """Guest instructions the region's blocks ran in tier 1 so far."""
+    return sum(b.hits * b.ninsns for b in region.blocks.values())
 
 
 def _successors(blk: Block) -> list[int]:
