@@ -9,7 +9,7 @@ from machr.kernel.kern.startup import Kernel, load_elf_file
 from tests.conftest import ARCHES, firmware
 
 PROGRAMS = [("init", b"help\necho a b c\nuname\nhalt\n", None), ("ipcping", b"", None), ("hello", b"", None),
-            ("spin", b"", 400_000), ("undef", b"", None), ("fault", b"", None)]
+            ("spin", b"", 400_000), ("undef", b"", None), ("fault", b"", None), ("codeload", b"", None)]
 
 
 def boundary_states(arch, program, stdin, tier, max_insns):

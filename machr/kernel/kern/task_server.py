@@ -275,6 +275,7 @@ def special_port_set(table: dict, which: int, port) -> None:
 def _set_exception_ports(task, table: dict, mask: int, port, behavior: int, flavor: int):
     """(thread|task)_set_exception_ports: one send right per exception type in `mask` (port 0 clears)."""
     abi = task.kernel.isa.abi
+    behavior &= 0xFFFFFFFF                  # an i32 on the wire; MACH_EXCEPTION_CODES is its sign bit
     base = behavior & ~et.MACH_EXCEPTION_CODES
     bad = (mask & ~et.EXC_MASK_ALL or base not in (et.EXCEPTION_DEFAULT, et.EXCEPTION_STATE,
                                                     et.EXCEPTION_STATE_IDENTITY)
