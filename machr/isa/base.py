@@ -35,9 +35,10 @@ Conventions for the statements `Isa.translate(insn)` returns
   is the next instruction (syscall, int3).
 * ``_clock()`` is the retired-instruction count at block entry and ``_n`` the
   index of the current instruction in its block (virtual time = their sum).
-* Any further helpers the statements call are in `Isa.globals`; those that
-  also exist in a numba-compilable form (uint64 arithmetic) are repeated in
-  `Isa.numba_globals`.
+* Any further helpers the statements call are in `Isa.globals`; tables that
+  also exist as numba arrays are repeated in `Isa.numba_globals`; functions
+  tier 2 can call as they are are named in `Isa.numba_functions` (see
+  `machr.isa.dual`), and fast substitutes in `Isa.numba_guarded`.
 """
 
 from __future__ import annotations
@@ -103,3 +104,9 @@ class Isa:
     # Helpers/tables for the numba tier (uint64 dialect) under the names the statements use; an
     # instruction that calls a helper not listed here stays in the Python tiers.
     numba_globals: dict[str, Any] = field(default_factory=dict)
+    # Helpers the statements call that are `@jitable` (machr.isa.dual): tier 2 calls the same function.
+    numba_functions: frozenset[str] = frozenset()
+    # Helpers tier 2 replaces by a fast path: name -> jitable substitute taking the same arguments and
+    # returning (ok, *the helper's result); when not ok, the region leaves to the Python tiers before the
+    # instruction changes any state (an FPCR mode or an operand the fast path does not cover).
+    numba_guarded: dict[str, str] = field(default_factory=dict)

@@ -31,7 +31,11 @@ split into two uint64 locals `<name>_lo`/`<name>_hi` (`split_wide`).
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 from machr.isa.base import Insn, Isa
 from machr.jit.translator import _INT_LITERAL, _NAME, _drop_dead_flags, _forward_temps, insn_statements
@@ -60,10 +64,12 @@ _WIDE_LOAD = re.compile(r"^(\w+) = ld128\((.*)\)$")
 _WIDE_COPY = re.compile(r"^(\w+) = (\w+)$")
 _WIDE_STORE = re.compile(r"^st128\((.*), (\w+)\)$")
 _LOAD_PAIR = re.compile(r"^(\w+), (\w+) = ld128\((.*)\)$")
+_GUARDED = re.compile(r"^(\w+) = _guarded\((.*)\)$")
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _TEMP = re.compile(r"\b(_t\w*)\b")
 _U_LITERAL = re.compile(r"\b_U\((0x[0-9a-fA-F]+|\d+)\)")
 _BUILTIN_CALLS = {"int", "ld8", "ld16", "ld32", "ld64", "st8", "st16", "st32", "st64", "_clock"}
+_DIALECT_CALLS = {"_asr64", "_guarded"}      # what the lowering (split_wide) adds: see HELPERS, _statement
 _KEYWORDS = {"if", "else", "and", "or", "not", "while", "in", "for", "is", "True", "False", "None"}
 
 
@@ -101,6 +107,7 @@ def insn_supported(isa: Isa, insn: Insn, stmts: list[str]) -> bool:
         return False
     wide = _wide_vars(isa)
     allowed_names = (set(isa.state_vars) | set(isa.numba_globals) | _BUILTIN_CALLS | _KEYWORDS | {"_n", "_npc"}
+                     | isa.numba_functions | set(isa.numba_guarded.values()) | _DIALECT_CALLS
                      | {f"{v}_{half}" for v in wide for half in ("lo", "hi")})
     for s in stmts:
         if re.search(r"\b(ld|st)128\(|\b_exit\(|\braise\b|<< ?(6[4-9]|[7-9]\d|1\d\d)\b|>> ?64\b|\bfor\b|\blambda\b", s):
@@ -122,37 +129,275 @@ def _wide_vars(isa: Isa) -> set[str]:
 
 
 def split_wide(isa: Isa, stmts: list[str]) -> list[str] | None:
-    """`stmts` with 128-bit values that are only loaded, copied and stored split into 64-bit halves.
+    """`stmts` lowered to the uint64 dialect where plain typing is not enough; None if they cannot be.
 
-    `d = ld128(a)` becomes `d_lo, d_hi = ld128(a)` (one 16-byte access,
-    checked once, as the ISA does), `d = s` two copies, `st128(a, s)` the
-    pair store `st128(a, s_lo | (s_hi << 64))`.  Returns None if a 128-bit
-    value (a vector register, or a temporary holding one) is used any other
-    way — numba has no 128-bit integer — and `stmts` itself if none is used.
+    * 128-bit values (vector registers, and temporaries holding one) become
+      two uint64 locals `<name>_lo`/`<name>_hi`: `d = ld128(a)` becomes
+      `d_lo, d_hi = ld128(a)` (one 16-byte access, checked once, as the ISA
+      does), `st128(a, s)` the pair store `st128(a, s_lo | (s_hi << 64))`,
+      and the bitwise operations, masks, constant shifts and scalar merges
+      the ISA writes on them work on the halves (`xmm1 = (xmm1 & HI) | t`
+      is `xmm1_lo = t`; a 64-bit value written to one zeroes its `_hi`).  A
+      helper called on one has a `<helper>_halves` twin taking and returning
+      halves (a `numba_functions` entry), or the statement is refused.
+    * A 64-bit signed value (`(x ^ 0x80..) - 0x80..`) shifted right becomes
+      `_asr64(x, n)`: uint64's `>>` is logical.  Any other use of it that
+      depends on the sign (comparison, division) is refused.
+    * A call of an `Isa.numba_guarded` helper becomes `_guarded(<fast
+      substitute>(...))`, which `_statement` turns into a bail-out test.
+
+    Statements without any of these are returned as they are (and checked
+    by `insn_supported`'s rules of the plain dialect).
     """
     wide = _wide_vars(isa)
     held = set(wide)               # names holding a 128-bit value so far
     out: list[str] = []
     for s in stmts:
         names = set(_NAME.findall(s))
-        if not names & held and "ld128(" not in s:
+        if not (names & held or "ld128(" in s or names & set(isa.numba_guarded)
+                or ("0x8000000000000000" in s and ">>" in s)):
             out.append(s)
             continue
-        load, copy, store = _WIDE_LOAD.match(s), _WIDE_COPY.match(s), _WIDE_STORE.match(s)
-        if load and not set(_NAME.findall(load.group(2))) & held and _wide_target(load.group(1), wide):
-            d = load.group(1)
-            out.append(f"{d}_lo, {d}_hi = ld128({load.group(2)})")
-        elif copy and copy.group(2) in held and _wide_target(copy.group(1), wide):
-            d, src = copy.groups()
-            out += [f"{d}_lo = {src}_lo", f"{d}_hi = {src}_hi"]
-        elif store and store.group(2) in held and not set(_NAME.findall(store.group(1))) & held:
-            v = store.group(2)
-            out.append(f"st128({store.group(1)}, {v}_lo | ({v}_hi << 64))")
-        else:
+        try:
+            out += _Lowering(isa, wide, held).statement(s)
+        except _Refused:
             return None
-        if load or copy:
-            held.add((load or copy).group(1))
     return out
+
+
+class _Refused(Exception):
+    """The statement uses a value in a way the uint64 dialect cannot express."""
+
+
+@dataclass
+class _Word:
+    """A value that fits a uint64: `text`.
+
+    `signed`: the value is the 64-bit signed value `text` holds as its
+    two's complement, times 2**`shift` (a pending left shift, which a
+    right shift by at least as much undoes exactly: x86 computes CF so).
+    """
+
+    text: str
+    signed: bool = False
+    shift: int = 0
+
+
+@dataclass
+class _Pair:
+    """A 128-bit value as the texts of its halves."""
+
+    lo: str
+    hi: str
+
+
+_M64 = (1 << 64) - 1
+_SIGN64 = 1 << 63
+_BINOPS = {ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.Add: "+", ast.Sub: "-", ast.Mult: "*",
+           ast.RShift: ">>", ast.LShift: "<<", ast.FloorDiv: "//", ast.Mod: "%"}
+_CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+_UNARY = {ast.Invert: "~", ast.USub: "-", ast.Not: "not "}
+
+
+def _const(text: str) -> int | None:
+    try:
+        return int(text, 0)
+    except ValueError:
+        return None
+
+
+def _bitop(op: str, a: str, b: str) -> str:
+    """`a op b` with the identities of the masks the ISA writes folded (x & 0, x & M64, x | 0, x ^ 0)."""
+    ca, cb = _const(a), _const(b)
+    if op == "&":
+        if ca == 0 or cb == 0:
+            return "0"
+        if cb == _M64:
+            return a
+        if ca == _M64:
+            return b
+    elif op in ("|", "^"):
+        if ca == 0:
+            return b
+        if cb == 0:
+            return a
+    return f"({a} {op} {b})"
+
+
+class _Lowering:
+    """One statement of an instruction into the dialect (`held`: its names holding 128-bit values, updated)."""
+
+    def __init__(self, isa: Isa, wide: set[str], held: set[str]):
+        self.isa, self.wide, self.held = isa, wide, held
+
+    def statement(self, s: str) -> list[str]:
+        body = ast.parse(s).body
+        if len(body) != 1:
+            raise _Refused(s)
+        node = body[0]
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            return self.assign(node.targets[0].id, node.value)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+            m = re.fullmatch(r"st(8|16|32|64|128)", node.value.func.id)
+            if m and len(node.value.args) == 2:
+                return self.store(int(m.group(1)), *node.value.args)
+        raise _Refused(s)
+
+    def assign(self, target: str, value: ast.expr) -> list[str]:
+        call = value.func.id if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) else None
+        widened = target in self.wide or target.startswith("_t")
+        if call == "ld128":
+            if not widened:
+                raise _Refused(target)
+            self.held.add(target)
+            return [f"{target}_lo, {target}_hi = ld128({self.word(value.args[0])})"]
+        if call in self.isa.numba_guarded:
+            args = ", ".join(self.word(a) for a in value.args)
+            self.held.discard(target)
+            return [f"{target} = _guarded({self.isa.numba_guarded[call]}({args}))"]
+        if call and any(isinstance(self.value(a), _Pair) for a in value.args):
+            halves = f"{call}_halves"
+            if halves not in self.isa.numba_functions or not widened:
+                raise _Refused(call)
+            args = []
+            for a in value.args:
+                v = self.value(a)
+                args += [v.lo, v.hi] if isinstance(v, _Pair) else [self.word(a)]
+            self.held.add(target)
+            return [f"{target}_lo, {target}_hi = {halves}({', '.join(args)})"]
+        v = self.value(value)
+        if isinstance(v, _Word):
+            if v.signed:
+                raise _Refused(target)
+            if target in self.wide:
+                return [f"{target}_lo = {v.text}", f"{target}_hi = 0"]
+            self.held.discard(target)
+            return [f"{target} = {v.text}"]
+        if not widened:
+            raise _Refused(target)
+        self.held.add(target)
+        lo, hi = f"{target}_lo", f"{target}_hi"
+        if v.lo == lo:
+            return [] if v.hi == hi else [f"{hi} = {v.hi}"]
+        if v.hi == hi or lo not in v.hi:
+            return [f"{lo} = {v.lo}"] + ([] if v.hi == hi else [f"{hi} = {v.hi}"])
+        return [f"{lo}, {hi} = {v.lo}, {v.hi}"]
+
+    def store(self, bits: int, addr: ast.expr, value: ast.expr) -> list[str]:
+        a = self.word(addr)
+        v = self.value(value)
+        if bits < 128:
+            return [f"st{bits}({a}, {self.word(value)})"]
+        if isinstance(v, _Word):
+            raise _Refused("st128 of a 64-bit value")
+        out = []
+        lo, hi = v.lo, v.hi
+        if not lo.isidentifier():
+            out.append(f"_tslo = {lo}")
+            lo = "_tslo"
+        if not hi.isidentifier():
+            out.append(f"_tshi = {hi}")
+            hi = "_tshi"
+        return out + [f"st128({a}, {lo} | ({hi} << 64))"]
+
+    def word(self, node: ast.expr) -> str:
+        v = self.value(node)
+        if not isinstance(v, _Word) or v.signed:
+            raise _Refused(ast.unparse(node))
+        return v.text
+
+    def value(self, node: ast.expr) -> _Word | _Pair:
+        if isinstance(node, ast.Name):
+            return _Pair(f"{node.id}_lo", f"{node.id}_hi") if node.id in self.held else _Word(node.id)
+        if isinstance(node, ast.Constant):
+            c = node.value
+            if isinstance(c, bool) or not isinstance(c, int):
+                return _Word(repr(c))
+            if 0 <= c <= _M64:
+                return _Word(hex(c))
+            if 0 <= c >> 64 <= _M64:
+                return _Pair(hex(c & _M64), hex(c >> 64))
+            raise _Refused(hex(c))
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.UnaryOp):
+            return _Word(f"({_UNARY[type(node.op)]}{self.word(node.operand)})")
+        if isinstance(node, ast.Compare):
+            parts = [self.word(node.left)]
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                parts += [_CMPOPS[type(op)], self.word(right)]
+            return _Word(f"({' '.join(parts)})")
+        if isinstance(node, ast.BoolOp):
+            op = " and " if isinstance(node.op, ast.And) else " or "
+            return _Word(f"({op.join(self.word(v) for v in node.values)})")
+        if isinstance(node, ast.IfExp):
+            test, body, other = self.word(node.test), self.value(node.body), self.value(node.orelse)
+            if isinstance(body, _Word) and isinstance(other, _Word):
+                return _Word(f"({self.word(node.body)} if {test} else {self.word(node.orelse)})")
+            body, other = self.pair(node.body), self.pair(node.orelse)
+            return _Pair(f"({body.lo} if {test} else {other.lo})", f"({body.hi} if {test} else {other.hi})")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id != "ld128":
+            return _Word(f"{node.func.id}({', '.join(self.word(a) for a in node.args)})")
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            if node.value.id in self.held:
+                raise _Refused(node.value.id)
+            return _Word(f"{node.value.id}[{self.word(node.slice)}]")
+        if isinstance(node, ast.Tuple):
+            return _Word("(" + "".join(f"{self.word(e)}, " for e in node.elts) + ")")
+        raise _Refused(ast.unparse(node))
+
+    def pair(self, node: ast.expr) -> _Pair:
+        """A value as halves: a 64-bit operand of a 128-bit operation has a zero high half."""
+        v = self.value(node)
+        if isinstance(v, _Pair):
+            return v
+        if v.signed or not isinstance(node, (ast.Name, ast.Constant, ast.Call, ast.BinOp)):
+            raise _Refused(ast.unparse(node))
+        return _Pair(v.text, "0")
+
+    def binop(self, node: ast.BinOp) -> _Word | _Pair:
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise _Refused(ast.unparse(node))
+        left, right = node.left, node.right
+        if (op == "-" and isinstance(right, ast.Constant) and right.value == _SIGN64 and isinstance(left, ast.BinOp)
+                and isinstance(left.op, ast.BitXor) and isinstance(left.right, ast.Constant)
+                and left.right.value == _SIGN64):
+            return _Word(self.word(left.left), signed=True)            # (x ^ 2**63) - 2**63: x as a signed value
+        a, b = self.value(left), self.value(right)
+        count = right.value if isinstance(right, ast.Constant) and isinstance(right.value, int) else None
+        if op == "<<" and isinstance(a, _Word) and not a.signed and count is not None and 64 <= count < 128:
+            return _Pair("0", a.text if count == 64 else f"({a.text} << {hex(count - 64)})")
+        if isinstance(a, _Word) and isinstance(b, _Word):
+            if b.signed:
+                raise _Refused(ast.unparse(node))
+            if not a.signed:
+                return _Word(f"({a.text} {op} {b.text})")
+            if op == ">>" and not a.shift:                              # still signed: only a mask makes it a uint64
+                return _Word(f"_asr64({a.text}, {b.text})", signed=True)
+            if op == ">>" and count is not None and count >= a.shift:
+                return _Word(f"_asr64({a.text}, {hex(count - a.shift)})", signed=True)
+            if op == "<<" and count is not None and not a.shift:
+                return _Word(a.text, signed=True, shift=count)
+            if op == "&" and isinstance(right, ast.Constant):          # masking a two's complement is exact
+                return _Word(f"(({a.text} << {hex(a.shift)}) & {b.text})" if a.shift else f"({a.text} & {b.text})")
+            raise _Refused(ast.unparse(node))
+        if op in ("&", "|", "^"):
+            if op == "&" and isinstance(b, _Word):
+                return _Word(_bitop("&", self.pair(left).lo, self.word(right)))
+            if op == "&" and isinstance(a, _Word):
+                return _Word(_bitop("&", self.word(left), self.pair(right).lo))
+            pa, pb = self.pair(left), self.pair(right)
+            return _Pair(_bitop(op, pa.lo, pb.lo), _bitop(op, pa.hi, pb.hi))
+        if op == ">>" and isinstance(a, _Pair) and count is not None:
+            if count >= 128:
+                return _Word("0")
+            if count >= 64:
+                return _Word(a.hi if count == 64 else f"({a.hi} >> {hex(count - 64)})")
+            if count == 0:
+                return a
+            return _Pair(f"(({a.lo} >> {hex(count)}) | ({a.hi} << {hex(64 - count)}))", f"({a.hi} >> {hex(count)})")
+        raise _Refused(ast.unparse(node))
 
 
 def _wide_target(name: str, wide: set[str]) -> bool:
@@ -247,6 +492,9 @@ def _statement(s: str, bail: list[str], k: int) -> list[str]:
     if m:
         lo, hi = m.group(1), m.group(2)
         return _access("RT", 128, m.group(3), bail, k) + [f"{lo} = _ld64(M8, _p)", f"{hi} = _ld64(M8, _p + _U(8))"]
+    m = _GUARDED.match(s)
+    if m:                          # a fast substitute: (ok, *result); not ok = leave before the instruction acts
+        return [f"_g = {_typed(m.group(2), k)}", "if not _g[0]:", *("    " + b for b in bail), f"{m.group(1)} = _g[1:]"]
     m = _STORE_STMT.match(s)
     if m:
         bits = int(m.group(1))
@@ -293,10 +541,34 @@ def _split_args(args: str) -> tuple[str, str]:
 # The header of every region module: memory access intrinsics (machr.jit.native) and the uint64 type.
 HELPERS = '''
 import numpy as np
-from numba import carray, cfunc
+from numba import carray, cfunc, njit
 
 from machr.jit.native import ld8 as _ld8, ld16 as _ld16, ld32 as _ld32, ld64 as _ld64
 from machr.jit.native import st8 as _st8, st16 as _st16, st32 as _st32, st64 as _st64
 
+from machr.isa.dual_numba import *  # noqa: F403  (the ISAs' @jitable helpers, under the statements' names)
+
 _U = np.uint64
+
+
+@njit(cache=True)
+def _asr64(x, n):
+    """x >> n for the 64-bit signed value whose bits x holds (n >= 64 shifts in sign bits only, as Python's >>)."""
+    return _U(np.int64(x) >> np.int64(min(n, _U(63))))
 '''
+
+
+def _isa_digest() -> str:
+    """A digest of the ISA packages' source, part of every region module (and so of its cache key).
+
+    A region calls the ISAs' @jitable helpers, whose compiled code numba
+    caches inside the region's; a change to a helper must give regions new
+    keys even where their statements stay the same.
+    """
+    digest = hashlib.sha256()
+    for path in sorted((Path(__file__).resolve().parent.parent / "isa").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+HELPERS += f"\n# machr.isa source {_isa_digest()}\n"

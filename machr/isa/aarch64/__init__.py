@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from machr.isa.aarch64 import abi, fp, helpers, paging, simd, state
+from machr.isa.aarch64 import abi, fp, fp_host, helpers, paging, simd, state  # noqa: F401  (fp_host: @jitable)
 from machr.isa.aarch64.decoder import decode
 from machr.isa.aarch64.semantics import translate
 from machr.isa.base import Isa
@@ -27,4 +27,6 @@ ISA = Isa(
     globals=_globals(),
     paging=paging,
     abi=abi,
+    # tier 2 runs the default-mode binary64 operations in host floats (fp_host), the rest in the Python tiers
+    numba_guarded={f"fp_{op}": f"fp_{op}_host" for op in ("add", "sub", "mul", "div")},
 )

@@ -25,10 +25,18 @@ def sign_bit(esize: int) -> int:
 
 
 def lanes_op(rd: int, fn: str, esize: int, n: int, operands, *args, osize: int = 0, post: str = "") -> list[str]:
-    """q<rd> = fn over `n` lanes of the operand vectors (`post` is appended to the result expression)."""
-    extra = "".join(f", {a}" for a in args) + (f", osize={osize}" if osize else "")
-    return [f"_tr = fp_map({fn}, {esize}, {n}, fpcr, ({''.join(o + ', ' for o in operands)}){extra})",
-            f"q{rd} = _tr[0]{post}", "fpsr |= _tr[1]"]
+    """q<rd> = fn over `n` lanes of the operand vectors (`post` is appended to the result expression).
+
+    A scalar operation (one lane) calls `fn` on the low lanes directly, as
+    `fp_map` would: tier 2 can run such a call (`Isa.numba_guarded`), not `fp_map`.
+    """
+    if n == 1:
+        lanes = "".join(f"({o}) & {lane_mask(esize):#x}, " for o in operands)
+        call = f"{fn}({lanes}{esize}, fpcr{''.join(f', {a}' for a in args)})"
+    else:
+        extra = "".join(f", {a}" for a in args) + (f", osize={osize}" if osize else "")
+        call = f"fp_map({fn}, {esize}, {n}, fpcr, ({''.join(o + ', ' for o in operands)}){extra})"
+    return [f"_tr = {call}", f"q{rd} = _tr[0]{post}", "fpsr |= _tr[1]"]
 
 
 def t_fp_dp1(f, insn):

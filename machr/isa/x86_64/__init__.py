@@ -18,6 +18,7 @@ ISA = Isa(
     translate=semantics.translate,
     globals=dict(helpers.GLOBALS),
     numba_globals=helpers.NUMBA_GLOBALS,
+    numba_functions=helpers.NUMBA_FUNCTIONS,
     paging=paging,
     abi=abi,
 )

@@ -7,11 +7,12 @@ written once.
 
 from __future__ import annotations
 
-import ctypes
 import math
 import struct
 
 import numpy as np
+
+from machr.isa.dual import JITABLE, jitable, to_double, to_single, from_double, from_single, u64
 
 _PARITY = tuple(1 - bin(i).count("1") % 2 for i in range(256))   # PF: even number of set bits
 
@@ -171,9 +172,23 @@ def _pmovmskb(a: int) -> int:
     return sum(((a >> (8 * i + 7)) & 1) << i for i in range(16))
 
 
-def _pshufd(_d: int, s: int, imm: int) -> int:
-    xs = _split(s, 32)
-    return _join([xs[(imm >> (2 * i)) & 3] for i in range(4)], 32)
+def _pshufd(d: int, s: int, imm: int) -> int:
+    lo, hi = _pshufd_halves(d & 0xFFFFFFFFFFFFFFFF, d >> 64, s & 0xFFFFFFFFFFFFFFFF, s >> 64, imm)
+    return lo | hi << 64
+
+
+@jitable
+def _pshufd_halves(_d_lo: int, _d_hi: int, lo: int, hi: int, imm: int) -> tuple[int, int]:
+    """_pshufd on 64-bit halves (as tier 2 holds xmm registers): dword i = source dword imm[2i+1:2i]."""
+    d0, d1 = _dword(lo, hi, imm & 3), _dword(lo, hi, (imm >> 2) & 3)
+    d2, d3 = _dword(lo, hi, (imm >> 4) & 3), _dword(lo, hi, (imm >> 6) & 3)
+    return u64(d0 | d1 << 32), u64(d2 | d3 << 32)
+
+
+@jitable
+def _dword(lo: int, hi: int, k: int) -> int:
+    """Dword k (0-3) of the 128-bit value hi:lo."""
+    return u64(((lo if k < 2 else hi) >> (32 * (k & 1))) & 0xFFFFFFFF)
 
 
 def _shufps(d: int, s: int, imm: int) -> int:
@@ -186,95 +201,108 @@ def _shufpd(d: int, s: int, imm: int) -> int:
 
 
 # -- scalar IEEE-754 (SSE rules: first-operand NaN propagation, default NaN, indefinite integer) ---
-_FMT = {64: ("<d", "<Q"), 32: ("<f", "<I")}
-_QUIET = {64: 1 << 51, 32: 1 << 22}
-_DEFAULT_NAN = {64: 0xFFF8000000000000, 32: 0xFFC00000}
-_EXP = {64: 0x7FF0000000000000, 32: 0x7F800000}
+# The operations tier 2 runs too are @jitable (machr.isa.dual): they compute in host float64, which is
+# IEEE binary64 with round-to-nearest-even in Python and in numba alike (binary32 is rounded once more
+# from the double result, exact for + - * / and sqrt), and take only the NaN rules from the bits.
+
+@jitable
+def _exp_mask(bits: int) -> int:
+    return u64(0x7FF0000000000000) if bits == 64 else u64(0x7F800000)
 
 
+@jitable
+def _quiet_bit(bits: int) -> int:
+    return u64(1 << 51) if bits == 64 else u64(1 << 22)
+
+
+@jitable
 def _is_nan(v: int, bits: int) -> bool:
-    e = _EXP[bits]
-    return v & e == e and v & (_QUIET[bits] * 2 - 1) != 0
+    e = _exp_mask(bits)
+    return v & e == e and v & (_quiet_bit(bits) * 2 - 1) != 0
 
 
+@jitable
 def _to_float(v: int, bits: int) -> float:
-    f, i = _FMT[bits]
-    return struct.unpack(f, struct.pack(i, v))[0]
+    return to_double(v) if bits == 64 else to_single(v)
 
 
+@jitable
 def _from_float(x: float, bits: int) -> int:
     """Bits of x rounded (nearest-even) to the format; NaN from an invalid op is the default NaN."""
-    if math.isnan(x):
-        return _DEFAULT_NAN[bits]
-    if bits == 32:
-        x = ctypes.c_float(x).value
-    f, i = _FMT[bits]
-    return struct.unpack(i, struct.pack(f, x))[0]
+    if x != x:
+        return u64(0xFFF8000000000000) if bits == 64 else u64(0xFFC00000)
+    return u64(from_double(x)) if bits == 64 else u64(from_single(x))
 
 
+@jitable
 def _propagate(a: int, b: int, bits: int) -> int:
-    return (a if _is_nan(a, bits) else b) | _QUIET[bits]
+    return u64((a if _is_nan(a, bits) else b) | _quiet_bit(bits))
 
 
-def _divide(x: float, y: float) -> float:
-    if y == 0.0:
-        if x == 0.0:
-            return math.nan
-        return math.copysign(math.inf, x) * math.copysign(1.0, y)
-    return x / y
-
-
-_OPS = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y, "div": _divide}
-
-
-def _arith(op: str, a: int, b: int, bits: int) -> int:
+@jitable
+def _fadd(a: int, b: int, bits: int) -> int:
     if _is_nan(a, bits) or _is_nan(b, bits):
         return _propagate(a, b, bits)
-    return _from_float(_OPS[op](_to_float(a, bits), _to_float(b, bits)), bits)
+    return _from_float(_to_float(a, bits) + _to_float(b, bits), bits)
 
 
-def _fadd(a: int, b: int, bits: int) -> int:
-    return _arith("add", a, b, bits)
-
-
+@jitable
 def _fsub(a: int, b: int, bits: int) -> int:
-    return _arith("sub", a, b, bits)
+    if _is_nan(a, bits) or _is_nan(b, bits):
+        return _propagate(a, b, bits)
+    return _from_float(_to_float(a, bits) - _to_float(b, bits), bits)
 
 
+@jitable
 def _fmul(a: int, b: int, bits: int) -> int:
-    return _arith("mul", a, b, bits)
+    if _is_nan(a, bits) or _is_nan(b, bits):
+        return _propagate(a, b, bits)
+    return _from_float(_to_float(a, bits) * _to_float(b, bits), bits)
 
 
+@jitable
 def _fdiv(a: int, b: int, bits: int) -> int:
-    return _arith("div", a, b, bits)
+    """x/0 is an infinity (or the default NaN for 0/0), never an exception (masked #Z)."""
+    if _is_nan(a, bits) or _is_nan(b, bits):
+        return _propagate(a, b, bits)
+    x, y = _to_float(a, bits), _to_float(b, bits)
+    if y == 0.0:
+        if x == 0.0:
+            return _from_float(math.nan, bits)
+        return _from_float(math.copysign(math.inf, x) * math.copysign(1.0, y), bits)
+    return _from_float(x / y, bits)
 
 
+@jitable
 def _fmin(a: int, b: int, bits: int) -> int:
     """minsd/minss: the second operand unless the first is strictly less (NaN and ±0 pick the second)."""
     if _is_nan(a, bits) or _is_nan(b, bits):
-        return b
-    return a if _to_float(a, bits) < _to_float(b, bits) else b
+        return u64(b)
+    return u64(a if _to_float(a, bits) < _to_float(b, bits) else b)
 
 
+@jitable
 def _fmax(a: int, b: int, bits: int) -> int:
     if _is_nan(a, bits) or _is_nan(b, bits):
-        return b
-    return a if _to_float(a, bits) > _to_float(b, bits) else b
+        return u64(b)
+    return u64(a if _to_float(a, bits) > _to_float(b, bits) else b)
 
 
+@jitable
 def _fsqrt(_a: int, b: int, bits: int) -> int:
     if _is_nan(b, bits):
-        return b | _QUIET[bits]
+        return u64(b | _quiet_bit(bits))
     x = _to_float(b, bits)
     return _from_float(math.sqrt(x) if x >= 0 else math.nan, bits)
 
 
+@jitable
 def _fcompare(a: int, b: int, bits: int) -> int:
     """0 less, 1 greater, 2 equal, 3 unordered."""
     if _is_nan(a, bits) or _is_nan(b, bits):
-        return 3
+        return u64(3)
     x, y = _to_float(a, bits), _to_float(b, bits)
-    return 0 if x < y else 1 if x > y else 2
+    return u64(0 if x < y else 1 if x > y else 2)
 
 
 def _round_to_precision(n: int, precision: int) -> int:
@@ -310,13 +338,15 @@ def _float_to_int(v: int, fbits: int, ibits: int, truncate: bool) -> int:
 def _float_convert(v: int, from_bits: int, to_bits: int) -> int:
     if _is_nan(v, from_bits):
         sign = v >> (from_bits - 1)
-        payload = v & (_QUIET[from_bits] * 2 - 1)
+        payload = v & (_quiet_bit(from_bits) * 2 - 1)
         payload = payload << 29 if to_bits == 64 else payload >> 29
-        return sign << (to_bits - 1) | _EXP[to_bits] | _QUIET[to_bits] | payload
+        return sign << (to_bits - 1) | _exp_mask(to_bits) | _quiet_bit(to_bits) | payload
     return _from_float(_to_float(v, from_bits), to_bits)
 
 
 GLOBALS = {name: value for name, value in globals().items() if name.startswith("_") and not name.startswith("__")}
+# Helpers the statements call that tier 2 can call too (see machr.isa.dual).
+NUMBA_FUNCTIONS = frozenset(name for name, value in GLOBALS.items() if callable(value) and JITABLE.get(name) is value)
 
 # The numba tier reads the parity table as a uint64 array (a tuple of Python ints does not type there).
 NUMBA_GLOBALS = {"_PARITY": np.array(_PARITY, dtype=np.uint64)}

@@ -1,0 +1,138 @@
+"""Tier 2's fast paths for the scalar double-precision operations of `fp.py`, in host float64.
+
+`fp.py` computes every operation exactly in integers and rounds once, for
+every FPCR mode and with every FPSR flag right; numba cannot run that (its
+ints are 64-bit).  In the default mode — round to nearest even, no
+flush-to-zero, no default NaN (FPCR.RMode = FZ = DN = 0; FZ16 and AHP do
+not touch binary64) — IEEE binary64 arithmetic of the host gives the same
+result bits, and the flags follow from it: IOC for an invalid operation
+(infinity - infinity, 0 * infinity, 0/0 and infinity/infinity give the
+default NaN), DZC for a finite / 0, OFC|IXC for an infinity out of finite
+operands, IXC when the rounded result differs from the exact one, which an
+error-free transformation computes exactly (2Sum for + and -, Dekker's
+product for * and the remainder of /).  UFC would need tininess before
+rounding: a sum is exact when tiny (so never UFC), and products and
+quotients near the subnormal range are left to `fp.py`.
+
+Each returns (ok, bits, exceptions) as `Isa.numba_guarded` asks: not ok —
+another mode, a NaN operand (the NaN rules are `fp.py`'s), or an operand
+or result where the error-free transformation could overflow or underflow —
+sends the instruction to the Python tiers, which run `fp.py` itself.  The
+Python tiers never call these; tests/isa/aarch64/test_fp_host.py holds
+them to `fp.py` bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+
+from machr.isa.aarch64.fp import DZC, FPCR_DN, FPCR_FZ, FPCR_RMODE_SHIFT, IOC, IXC, OFC
+from machr.isa.dual import from_double, jitable, to_double, u64
+
+_OTHER_MODES = FPCR_DN | FPCR_FZ | (3 << FPCR_RMODE_SHIFT)
+_DEFAULT_NAN = 0x7FF8000000000000
+_SPLIT = 134217729.0                 # 2**27 + 1: Veltkamp's splitter for 53-bit significands
+_TINY = 2.0 ** -900                  # below: the product's error term may not be representable
+_HUGE = 2.0 ** 995                   # above: splitting may overflow
+_NORMAL = 2.0 ** -1022
+
+
+@jitable
+def _operands(x: int, y: int, esize: int, fpcr: int) -> tuple[bool, float, float]:
+    """(covered, a, b): binary64 operands in the default mode, neither a NaN."""
+    a, b = to_double(x), to_double(y)
+    return esize == 64 and fpcr & _OTHER_MODES == 0 and a == a and b == b, a, b
+
+
+@jitable
+def _result(ok: bool, r: float, exc: int) -> tuple[bool, int, int]:
+    return ok, u64(from_double(r)), u64(exc)
+
+
+@jitable
+def _sum(a: float, b: float) -> tuple[bool, int, int]:
+    s = a + b
+    if s != s:
+        return True, u64(_DEFAULT_NAN), u64(IOC)            # inf - inf
+    if math.isinf(s):
+        return _result(True, s, 0 if math.isinf(a) or math.isinf(b) else OFC | IXC)
+    if abs(a) >= _HUGE or abs(b) >= _HUGE:
+        return _result(False, s, 0)
+    bb = s - a                                                # 2Sum: s + err == a + b exactly
+    err = (a - (s - bb)) + (b - bb)
+    return _result(True, s, IXC if err != 0.0 else 0)
+
+
+@jitable
+def _exact_product(a: float, b: float, p: float) -> bool:
+    """Is p (= a*b rounded) the exact product?  Dekker: a*b - p from the 26-bit halves of a and b."""
+    c = _SPLIT * a
+    ah = c - (c - a)
+    al = a - ah
+    c = _SPLIT * b
+    bh = c - (c - b)
+    bl = b - bh
+    return ((ah * bh - p) + ah * bl + al * bh) + al * bl == 0.0
+
+
+@jitable
+def _dekker_safe(a: float, b: float, p: float) -> bool:
+    """Operands and product in the range where `_exact_product` is exact."""
+    return (_NORMAL <= abs(a) < _HUGE and _NORMAL <= abs(b) < _HUGE
+            and _TINY <= abs(p) < _HUGE)
+
+
+@jitable
+def fp_add_host(x: int, y: int, esize: int, fpcr: int) -> tuple[bool, int, int]:
+    ok, a, b = _operands(x, y, esize, fpcr)
+    if not ok:
+        return False, u64(0), u64(0)
+    return _sum(a, b)
+
+
+@jitable
+def fp_sub_host(x: int, y: int, esize: int, fpcr: int) -> tuple[bool, int, int]:
+    ok, a, b = _operands(x, y, esize, fpcr)
+    if not ok:
+        return False, u64(0), u64(0)
+    return _sum(a, -b)
+
+
+@jitable
+def fp_mul_host(x: int, y: int, esize: int, fpcr: int) -> tuple[bool, int, int]:
+    ok, a, b = _operands(x, y, esize, fpcr)
+    if not ok:
+        return False, u64(0), u64(0)
+    p = a * b
+    if p != p:
+        return True, u64(_DEFAULT_NAN), u64(IOC)            # 0 * inf
+    if math.isinf(a) or math.isinf(b) or a == 0.0 or b == 0.0:
+        return _result(True, p, 0)
+    if math.isinf(p):
+        return _result(True, p, OFC | IXC)
+    if not _dekker_safe(a, b, p):
+        return _result(False, p, 0)
+    return _result(True, p, 0 if _exact_product(a, b, p) else IXC)
+
+
+@jitable
+def fp_div_host(x: int, y: int, esize: int, fpcr: int) -> tuple[bool, int, int]:
+    ok, a, b = _operands(x, y, esize, fpcr)
+    if not ok:
+        return False, u64(0), u64(0)
+    if b == 0.0:
+        if a == 0.0:
+            return True, u64(_DEFAULT_NAN), u64(IOC)        # 0/0
+        sign = (a < 0.0) != (math.copysign(1.0, b) < 0.0)
+        return _result(True, -math.inf if sign else math.inf, 0 if math.isinf(a) else DZC)
+    q = a / b
+    if q != q:
+        return True, u64(_DEFAULT_NAN), u64(IOC)            # inf/inf
+    if math.isinf(a) or math.isinf(b) or a == 0.0:
+        return _result(True, q, 0)
+    if math.isinf(q):
+        return _result(True, q, OFC | IXC)
+    p = q * b                       # q is exact iff q*b == a exactly, so then fl(q*b) == a too
+    if not _dekker_safe(q, b, p):
+        return _result(False, q, 0)
+    return _result(True, q, 0 if p == a and _exact_product(q, b, p) else IXC)
