@@ -25,9 +25,10 @@ import time
 from dataclasses import dataclass
 
 from machr.isa.base import Isa
+from machr.jit.pyregion import PYHOT, PyRegion, choose_blocks, compile_region
 from machr.jit.region import SLOW, X_BLOCK, X_INDEX, X_RETIRED
 from machr.jit.tier2 import T2_CLAIMED, Tier2, numba_available
-from machr.jit.translator import MAX_BLOCK_INSNS, Block, compile_block, form_block
+from machr.jit.translator import MAX_BLOCK_INSNS, Block, compile_block, compile_unit, form_block
 from machr.machine import exits
 from machr.machine.exits import (
     ACCESS_EXEC,
@@ -53,6 +54,11 @@ class EngineStats:
     chain_hits: int = 0
     invalidations: int = 0
     slow_paths: int = 0          # tier-2 exits finished by the Python tiers
+    pyregions: int = 0           # Python regions compiled (machr.jit.pyregion)
+    pyregion_blocks: int = 0
+    pyregion_seconds: float = 0.0
+    pyregion_entries: int = 0
+    pyregion_insns: int = 0
 
 
 class Engine:
@@ -73,10 +79,14 @@ class Engine:
         self.trace = None        # callable(R, clock) at every canonical block boundary (lockstep checks)
         self.caches: dict[object, dict[int, Block]] = {}
         self.by_frame: dict[int, list[tuple[dict[int, Block], int]]] = {}
+        self.pyregions: list[PyRegion] = []
+        self._fast: dict[int, tuple[dict, dict]] = {}     # interpreter: id(cache) -> (cache, pc -> plain unit)
+        self._t2_installs = 0                # tier-2 installs seen (Python regions over their blocks are dropped)
         mmu.on_code_write = self.invalidate_frame
         env = dict(isa.globals)
         env.update({k: getattr(exits, k) for k in dir(exits) if k.startswith("EXIT_")})
         env.update(mmu.accessors)
+        env.update(mmu.inline_env)          # the TLB hit path Python regions inline
         env.update(_exit=exits.guest_exit, _clock=lambda: self.clock_base,
                    _GuestExit=GuestExit, _MemFault=MemFault)
         self.env = env
@@ -88,14 +98,16 @@ class Engine:
         frames: list[int] = []
 
         def fetch(va: int, n: int) -> bytes:
-            data = mmu.fetch(va, n)
-            frame = mmu.frame_of(va)
+            data, frame = mmu.fetch_frame(va, n)
             if frame not in frames:
                 frames.append(frame)
             return data
 
         insns = form_block(self.isa, fetch, pc, self.unit_insns, self.breakpoints.get(space, ()))
-        blk = compile_block(self.isa, insns, tuple(frames), self.env)
+        if self.tier == "interp":
+            blk = compile_unit(self.isa, insns[0], tuple(frames), self.env)
+        else:
+            blk = compile_block(self.isa, insns, tuple(frames), self.env)
         end = insns[-1].pc + insns[-1].length
         # form_block also stops early when the next instruction's bytes on the following page cannot be
         # fetched yet; that end is no canonical boundary (the fault is taken when the next block forms).
@@ -136,6 +148,10 @@ class Engine:
     def _forget(self, blk: Block) -> None:
         blk.valid = False
         self.stats.invalidations += 1
+        for _, fast in self._fast.values():     # cleared in place: a running interpreter loop holds one of them
+            fast.clear()
+        for pyr in blk.pyregions or ():
+            self._drop_pyregion(pyr)
         if blk.region is not None:
             self.tier2.drop(blk.region)
 
@@ -172,6 +188,7 @@ class Engine:
         tier2 = self.tier2
         if tier2 is not None and tier2.busy:
             tier2.poll()
+            self._tier2_claims()
         bps = self.breakpoints.get(space) or None
         hot = tier2.hot if tier2 is not None else 0
         try:
@@ -206,6 +223,24 @@ class Engine:
                             return ex
                     pc = R[pcslot]
                     prev = None
+                elif blk.pyregion is not None and bps is None and (room := self._pyregion_room(blk.pyregion, hot)):
+                    # A Python region: it returns at a canonical boundary (or an exit), like a block does.
+                    pyr = blk.pyregion
+                    limit = min(budget - retired, room)
+                    if trace is None:
+                        n, e, site, hits = pyr.fn(R, limit, self.clock + retired)
+                    else:
+                        n, e, site, hits = pyr.traced()(R, limit, self.clock + retired, trace)
+                    retired += n
+                    st.pyregion_entries += 1
+                    st.pyregion_insns += n
+                    if hits is not None:
+                        self._count_region_hits(cache, pyr, hits)
+                    if e is not None:
+                        b, k = pyr.sites[site]
+                        return self._exit(R, b, k, e, retired)
+                    pc = R[pcslot]
+                    prev = None
                 else:
                     r = blk.fn(R)
                     if r is not None:
@@ -215,10 +250,12 @@ class Engine:
                     retired += blk.ninsns
                     pc = R[pcslot]
                     prev = blk
-                    if tier2 is not None:
-                        blk.hits += 1
-                        if blk.hits == hot and blk.t2 != T2_CLAIMED:
-                            tier2.request(cache, blk)
+                    h = blk.hits = blk.hits + 1
+                    if h == hot and blk.t2 != T2_CLAIMED:
+                        tier2.request(cache, blk)
+                        self._tier2_claims()
+                    if not h % PYHOT and blk.pyregion is None:
+                        self._form_pyregion(cache, blk)
                     if not blk.boundary:
                         continue
                 if trace is not None:
@@ -228,47 +265,147 @@ class Engine:
         finally:
             self.clock += retired
 
+    # --- Python regions (tier 1) ----------------------------------------------
+    def _form_pyregion(self, cache: dict[int, Block], seed: Block) -> None:
+        """`seed` ran PYHOT more times in tier 1: compile a Python region around it, if it has a loop."""
+        blocks = choose_blocks(self.isa, cache, seed)
+        if blocks is None:
+            return
+        t0 = time.perf_counter()
+        region = compile_region(self.isa, blocks, self.env, counts_hits=self.tier2 is not None)
+        for b in region.blocks:
+            b.pyregion = region
+            if b.pyregions is None:
+                b.pyregions = []
+            b.pyregions.append(region)
+        self.pyregions.append(region)
+        st = self.stats
+        st.pyregions += 1
+        st.pyregion_blocks += len(blocks)
+        st.pyregion_seconds += time.perf_counter() - t0
+
+    def _drop_pyregion(self, region: PyRegion) -> None:
+        """`region` no longer runs: its blocks fall back to an older region that has them, or to tier 1."""
+        if not region.valid:
+            return
+        region.valid = False
+        for b in region.blocks:
+            if b.pyregions and region in b.pyregions:
+                b.pyregions.remove(region)
+            b.pyregion = b.pyregions[-1] if b.pyregions else None
+        self.pyregions = [r for r in self.pyregions if r.valid]
+
+    def _tier2_claims(self) -> None:
+        """Tier 2 installed regions: Python regions over any of their blocks go (tier 2 takes precedence)."""
+        t2 = self.tier2
+        if t2 is None or t2.stats.regions == self._t2_installs:
+            return
+        self._t2_installs = t2.stats.regions
+        for pyr in list(self.pyregions):
+            if any(b.region is not None for b in pyr.blocks):
+                self._drop_pyregion(pyr)
+
+    def _pyregion_room(self, pyr: PyRegion, hot: int) -> int:
+        """Instructions `pyr` may run now without any of its blocks reaching tier 2's threshold inside it.
+
+        Tier 2 forms a region at the very dispatch where a block reaches
+        `hot`, from the hit counts of its neighbours at that moment, so that
+        a run forms the same regions whatever ran in between and a second
+        run finds all of them in the disk cache.  A Python region counts its
+        blocks' runs and adds them on return; it therefore runs at most
+        `room - 1` blocks of its shortest length (it tests the budget after
+        each block), and near the threshold (room 0) the blocks run one by
+        one in tier 1, which makes the exact request.  Without tier 2 there
+        is no limit.
+        """
+        if self.tier2 is None:
+            return 1 << 62
+        room = min((hot - b.hits for b in pyr.blocks if b.hits < hot and b.t2 != T2_CLAIMED), default=None)
+        if room is None:
+            return 1 << 62
+        return max(0, (room - 2) * pyr.min_insns + 1)
+
+    def _count_region_hits(self, cache: dict[int, Block], pyr: PyRegion, hits: tuple[int, ...]) -> None:
+        """Add a Python region's per-block runs to the blocks' hit counts; blocks that got hot go to tier 2."""
+        hot = self.tier2.hot
+        seeds = []
+        for b, n in zip(pyr.blocks, hits, strict=True):
+            if n:
+                old = b.hits
+                b.hits = old + n
+                if old < hot <= b.hits and b.t2 != T2_CLAIMED and b.valid:
+                    seeds.append(b)
+        for b in seeds:
+            if b.t2 != T2_CLAIMED:
+                self.tier2.request(cache, b)
+        if seeds:
+            self._tier2_claims()
+
     def _run_interp(self, R, space: object, cache: dict[int, Block], budget: int) -> Exit:
         """Tier 0's loop: one instruction per unit; budget, trace and quantum only at canonical boundaries.
 
         A separate loop because it runs once per guest instruction: no
-        chaining, no tier 2, counters kept in locals.
+        chaining, no tier 2, counters kept in locals.  Units return the next
+        pc (machr.jit.translator.unit_source); the pc is stored into R only
+        at boundaries and exits.  Units that can neither end a block nor
+        cross a page nor read the clock go into `fast` (pc -> function),
+        whose loop only counts; the others take the full path.
         """
         pcslot = self.isa.pc_slot
         retired = 0
         pc = R[pcslot]
         in_block = 0
-        start_page = pc >> 12
         trace = self.trace
         bps = self.breakpoints.get(space) or None
         get = cache.get
+        entry = self._fast.get(id(cache))
+        if entry is None or entry[0] is not cache:
+            entry = self._fast[id(cache)] = (cache, {})
+        fast = entry[1]
+        fget = fast.get if bps is None else {}.get      # breakpoints: every unit takes the full path
         try:
             while True:
-                if bps is not None and retired and pc in bps:    # resuming at a breakpoint runs it (x86 RF)
-                    return Exit(EXIT_BREAKPOINT, pc, retired=retired)
-                blk = get(pc)
-                if blk is None:
-                    try:
-                        blk = self.translate(cache, pc, space)
-                    except MemFault as e:
-                        return Exit(EXIT_PAGE_FAULT, pc, e.addr, ACCESS_EXEC, 0, retired)
-                if blk.uses_clock:
-                    self.clock_base = self.clock + retired
-                r = blk.fn(R)
-                if r is not None:
-                    n, e = r
-                    retired += n
-                    return self._exit(R, blk, n, e, retired)
-                retired += 1
-                pc = R[pcslot]
-                in_block += 1
-                if blk.ends_block or in_block == MAX_BLOCK_INSNS or pc >> 12 != start_page:
-                    in_block = 0
-                    start_page = pc >> 12
-                    if trace is not None:
-                        trace(R, self.clock + retired)
-                    if retired >= budget:
-                        return Exit(EXIT_QUANTUM, pc, retired=retired)
+                fn = fget(pc)
+                if fn is not None:
+                    pc = fn(R)
+                    retired += 1
+                    in_block += 1
+                    if in_block != MAX_BLOCK_INSNS:
+                        continue
+                else:
+                    if bps is not None and retired and pc in bps:    # resuming at a breakpoint runs it (x86 RF)
+                        R[pcslot] = pc
+                        return Exit(EXIT_BREAKPOINT, pc, retired=retired)
+                    blk = get(pc)
+                    if blk is None:
+                        try:
+                            blk = self.translate(cache, pc, space)
+                        except MemFault as e:
+                            R[pcslot] = pc
+                            return Exit(EXIT_PAGE_FAULT, pc, e.addr, ACCESS_EXEC, 0, retired)
+                    if blk.uses_clock:
+                        self.clock_base = self.clock + retired
+                    cur = pc
+                    pc = blk.fn(R)
+                    retired += 1
+                    in_block += 1
+                    crossed = pc >> 12 != cur >> 12
+                    if not (blk.ends_block or crossed or blk.uses_clock):
+                        fast[cur] = blk.fn
+                    if not (blk.ends_block or crossed) and in_block != MAX_BLOCK_INSNS:
+                        continue
+                in_block = 0
+                R[pcslot] = pc
+                if trace is not None:
+                    trace(R, self.clock + retired)
+                if retired >= budget:
+                    return Exit(EXIT_QUANTUM, pc, retired=retired)
+        except (GuestExit, MemFault) as e:
+            blk = cache[pc]
+            insn = blk.insns[0]
+            R[pcslot] = insn.pc + insn.length if e.after else insn.pc
+            retired += e.after
+            return self._exit(R, blk, 0, e, retired)
         finally:
             self.clock += retired
             self.stats.dispatches += retired

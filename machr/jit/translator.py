@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from machr.isa.base import DecodeError, Insn, Isa, NeedMoreBytes
+from machr.jit.simplify import assigned_names
 from machr.machine.exits import EXIT_UNDEFINED, MemFault
 
 MAX_BLOCK_INSNS = 64
@@ -53,6 +54,9 @@ class Block:
     region: object = None            # the tier-2 Region that runs this block, once installed
     singles: list[Block] | None = None  # one-instruction units: the rest of the block after a tier-2 SLOW exit
     uses_clock: bool = False         # reads virtual time (_clock): the engine must publish clock_base first
+    pyregion: object = None          # the Python region (machr.jit.pyregion) entered at this block
+    pyregions: list | None = None    # every Python region that runs this block (all dropped with it)
+    pyinfo: object = None            # machr.jit.pyregion's analysis of the block, made once
 
 
 def form_block(isa: Isa, fetch: Callable[[int, int], bytes], pc: int, max_insns: int,
@@ -121,7 +125,8 @@ def block_source(isa: Isa, insns: list[Insn], name: str = "_blk") -> str:
     only before instructions that can leave the block early (or read it,
     for virtual time).
     """
-    per_insn = _forward_temps(_drop_dead_flags(isa, [insn_statements(isa, i) for i in insns]))
+    per_insn = [[_bool_ints(s) for s in stmts]
+                for stmts in _forward_temps(_drop_dead_flags(isa, [insn_statements(isa, i) for i in insns]))]
     exposed, assigned = _exposed_and_assigned(isa, [s for stmts in per_insn for s in stmts])
     loads = [f"    {v} = {isa.state_vars[v].load}" for v in isa.state_vars if v in exposed]
     stores = [isa.state_vars[v].store.format(v=v) for v in isa.state_vars if v in assigned]
@@ -147,6 +152,82 @@ def block_source(isa: Isa, insns: list[Insn], name: str = "_blk") -> str:
     lines.extend("    " + s for s in stores)
     lines.append(f"    R[{isa.pc_slot}] = _npc")
     return "\n".join(lines) + "\n"
+
+
+def unit_source(isa: Isa, insn: Insn, name: str = "_unit") -> str:
+    """Python source of the interpreter's unit for one instruction: `name(R)` returns the next pc.
+
+    The pc itself is not stored (the interpreter keeps it in a local and
+    stores it at block boundaries and exits).  A MemFault or guest exit
+    propagates to the caller, which knows the instruction (pc, length); the
+    state is then the one before the instruction, since memory accesses come
+    before any state write — except where a state variable may be assigned
+    before the exit (an iterative `rep`, an exit after a write): those units
+    store what they assigned before the exception goes on.
+    """
+    stmts = [_bool_ints(re.sub(r"\b_n\b", "0", st)) for st in _drop_dead_flags(isa, [insn_statements(isa, insn)])[0]]
+    exposed, assigned = _exposed_and_assigned(isa, stmts)
+    loads = [f"    {v} = {isa.state_vars[v].load}" for v in isa.state_vars if v in exposed]
+    stores = ["    " + isa.state_vars[v].store.format(v=v) for v in isa.state_vars if v in assigned]
+    exits = [i for i, st in enumerate(stmts) if _MAY_EXIT.search(st)]
+    nxt = insn.pc + insn.length
+    body = [f"_npc = {nxt:#x}"] + stmts if insn.ends_block else stmts
+    ret = "    return _npc" if insn.ends_block else f"    return {nxt:#x}"
+    exposed_early = exits and any(set(_ASSIGNED.findall(st)) & assigned or "\n" in st for st in stmts[:exits[-1] + 1])
+    if not exposed_early:
+        return "\n".join([f"def {name}(R):", *loads, *("    " + ln for st in body for ln in st.split("\n")),
+                          *stores, ret]) + "\n"
+    exit_stores = ["        if {v!r} in _L: ".format(v=v) + isa.state_vars[v].store.format(v=f"_L[{v!r}]")
+                   for v in isa.state_vars if v in assigned]
+    return "\n".join([f"def {name}(R):", *loads, "    try:", *("        " + ln for st in body for ln in st.split("\n")),
+                      "    except (_GuestExit, _MemFault):", "        _L = locals()", *exit_stores, "        raise",
+                      *stores, ret]) + "\n"
+
+
+_INT_OPEN = re.compile(r"\bint\(")
+_COMPARISON = re.compile(r"==|!=|<=|>=|(?<![<>])[<>](?![<>=])")
+_NOT_A_COMPARISON = re.compile(r"\b(and|or|if|not|lambda|for)\b|,")
+_ARGUMENT = re.compile(r"(,|[\w\])]\s*\()\s*$")          # int(...) passed to a helper stays an int
+
+
+def _bool_ints(stmt: str) -> str:
+    """`int(a == b)` → `(a == b)`: a comparison's bool is already 0/1 for every use statements make of it.
+
+    CPython spends more on the call to int than on the comparison.  Only an
+    argument that is a single comparison at its top level is rewritten.
+    """
+    if "int(" not in stmt:
+        return stmt
+    out = []
+    pos = 0
+    for m in _INT_OPEN.finditer(stmt):
+        if m.start() < pos:
+            continue
+        depth, i = 1, m.end()
+        while i < len(stmt) and depth:
+            depth += {"(": 1, ")": -1}.get(stmt[i], 0)
+            i += 1
+        inner = stmt[m.end():i - 1]
+        top = _top_level(inner)
+        if (depth == 0 and _COMPARISON.search(top) and not _NOT_A_COMPARISON.search(top)
+                and not _ARGUMENT.search(stmt, 0, m.start())):
+            out.append(stmt[pos:m.start()] + "(" + inner + ")")
+            pos = i
+    out.append(stmt[pos:])
+    return "".join(out)
+
+
+def _top_level(expr: str) -> str:
+    """`expr` with everything inside parentheses or brackets blanked out."""
+    depth = 0
+    chars = []
+    for c in expr:
+        if c in "([":
+            depth += 1
+        chars.append(c if depth == 0 else " ")
+        if c in ")]":
+            depth -= 1
+    return "".join(chars)
 
 
 _TOP_ASSIGN = re.compile(r"^([A-Za-z_]\w*) = (.*)$")
@@ -281,24 +362,58 @@ def _after_target(stmt: str, temp: str) -> str:
 
 def _drop_dead_flags(isa: Isa, per_insn: list[list[str]]) -> list[list[str]]:
     """Backward liveness over flags; every flag is live at block end and at possible exits."""
+    return plan_flags(isa, per_insn, isa.flag_vars)[0]
+
+
+def plan_flags(isa: Isa, per_insn: list[list[str]], live_out: Collection[str]
+               ) -> tuple[list[list[str]], list[str], set[str]]:
+    """Flag liveness of one block whose end needs only the flags `live_out`.
+
+    Returns (kept, sunk, live_in).  `kept` is `per_insn` without the flag
+    assignments nobody reads; every flag is live at an instruction that may
+    leave the block (memory access, exit), so the state there is exactly
+    the interpreter's.  `sunk` are the last assignments of flags outside
+    `live_out` that the block's end still needs when it is *left* (the flag
+    must hold its architectural value at a region exit): removed from
+    `kept`, to be run at that exit, in order.  A statement is sunk only if
+    nothing after it assigns a name it reads, so it computes the same value
+    at the end of the block; otherwise it stays in `kept`.  `live_in` are the
+    flags read before being assigned (or exposed by an exit).
+    """
     flags = isa.flag_vars
-    live = set(flags)
+    live = set(live_out)
+    can_sink = not flags <= live              # with every flag live at the end nothing is sunk
+    assigned_later: set[str] = set()          # every name assigned after the current statement
+    flags_later: set[str] = set()             # flags assigned after it (kept or sunk)
     out: list[list[str]] = []
+    sunk: list[str] = []
     for stmts in reversed(per_insn):
         may_exit = any(_MAY_EXIT.search(s) for s in stmts)
         kept: list[str] = []
         for s in reversed(stmts):
             target = _flag_target(s, flags)
-            if target is not None:
-                if target not in live:
-                    continue
-                live.discard(target)
-            live.update(n for n in _NAME.findall(_rhs(s) if target else s) if n in flags)
-            kept.append(s)
+            if target is None:
+                live.update(n for n in _NAME.findall(s) if n in flags)
+                kept.append(s)
+            else:
+                reads = set(_NAME.findall(_rhs(s)))
+                if target in live:
+                    live.discard(target)
+                    kept.append(s)
+                elif target in flags_later:
+                    continue                  # overwritten before anyone reads it
+                elif reads & assigned_later:
+                    kept.append(s)            # its inputs change later: compute it here
+                else:
+                    sunk.append(s)
+                live.update(reads & flags)
+                flags_later.add(target)
+            if can_sink:
+                assigned_later |= assigned_names(s)
         if may_exit:
             live = set(flags)       # an exit before this instruction's writes exposes every flag
         out.append(kept[::-1])
-    return out[::-1]
+    return out[::-1], sunk[::-1], live
 
 
 def _flag_target(stmt: str, flags: frozenset[str]) -> str | None:
@@ -315,6 +430,14 @@ def _rhs(stmt: str) -> str:
     return stmt.partition("=")[2]
 
 
+def compile_unit(isa: Isa, insn: Insn, frames: tuple[int, ...], env: dict) -> Block:
+    """The interpreter's unit for `insn` (see `unit_source`) as a Block of one instruction."""
+    src = unit_source(isa, insn)
+    ns: dict = {}
+    exec(compile(src, f"<unit {insn.pc:#x}>", "exec"), env, ns)
+    return Block(insn.pc, 1, ns["_unit"], src, frames, insn.ends_block, insns=[insn], uses_clock="_clock(" in src)
+
+
 def compile_block(isa: Isa, insns: list[Insn], frames: tuple[int, ...], env: dict) -> Block:
     """Compile `insns` into a Block whose function runs with globals `env`."""
     src = block_source(isa, insns)
@@ -324,4 +447,5 @@ def compile_block(isa: Isa, insns: list[Insn], frames: tuple[int, ...], env: dic
                  uses_clock="_clock(" in src)
 
 
-__all__ = ["EXIT_UNDEFINED", "MAX_BLOCK_INSNS", "Block", "block_source", "compile_block", "form_block"]
+__all__ = ["EXIT_UNDEFINED", "MAX_BLOCK_INSNS", "Block", "block_source", "compile_block", "compile_unit", "form_block",
+           "unit_source"]

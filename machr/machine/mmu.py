@@ -163,9 +163,15 @@ class Mmu:
 
     def fetch(self, va: int, n: int) -> bytes:
         """Instruction bytes at `va` (execute permission), never past the page of `va`."""
+        return self.fetch_frame(va, n)[0]
+
+    def fetch_frame(self, va: int, n: int) -> tuple[bytes, int]:
+        """`fetch`, and the frame the bytes are in (one translation, through the TLB's execute tags)."""
         n = min(n, PAGE_SIZE - (va & PAGE_MASK))
-        pa = self.translate(va, ACCESS_EXEC)
-        return bytes(self.mem.buf[pa:pa + n])
+        vpn = va >> PAGE_SHIFT
+        i = vpn & TLB_MASK
+        pa = (self.base[i] | (va & PAGE_MASK)) if self.xtag[i] == vpn else self.translate(va, ACCESS_EXEC)
+        return bytes(self.mem.buf[pa:pa + n]), pa >> PAGE_SHIFT
 
     def frame_of(self, va: int, access: int = ACCESS_EXEC) -> int:
         return self.translate(va, access) >> PAGE_SHIFT
@@ -174,47 +180,74 @@ class Mmu:
     def _make_accessors(self) -> dict[str, Callable]:
         """ld8..ld128 / st8..st128 closures: TLB hit inline, everything else via the slow path.
 
-        One template, instantiated per width, so there is a single definition
-        of the hit test.  Closures over local names keep the hit path to a
-        few bytecodes; this is the hottest code in the Python tiers.
+        One template (`inline_load` / `inline_store`, also used by code that
+        inlines the hit path itself, machr.jit.pyregion), instantiated per
+        width, so there is a single definition of the hit test.  Globals over
+        local names keep the hit path to a few bytecodes; this is the hottest
+        code in the Python tiers.
         """
-        env = {"rtag": self.rtag, "wtag": self.wtag, "base": self.base, "buf": self.mem.buf,
-               "load": self.load, "store": self.store, "TLB_MASK": TLB_MASK}
-        for fmt in ("H", "I", "Q"):
-            env["u" + fmt] = struct.Struct("<" + fmt).unpack_from
-            env["p" + fmt] = struct.Struct("<" + fmt).pack_into
+        env = dict(self.inline_env, load=self.load, store=self.store)
         src = []
-        for bits, read, write in _ACCESSOR_FORMS:
+        for bits in ACCESS_WIDTHS:
             n = bits // 8
-            src.append(_ACCESSOR_TEMPLATE.format(bits=bits, n=n, last=0x1000 - n, read=read, write=write))
-        exec(compile("".join(src), "<mmu accessors>", "exec"), env)
-        return {f"{op}{bits}": env[f"{op}{bits}"] for bits, _, _ in _ACCESSOR_FORMS for op in ("ld", "st")}
+            src += [f"def ld{bits}(a):", *("    " + ln for ln in inline_load(
+                        bits, "a", "return ", f'return int.from_bytes(load(a, {n}), "little")')),
+                    f"def st{bits}(a, x):", *("    " + ln for ln in inline_store(
+                        bits, "a", "x", f'store(a, x.to_bytes({n}, "little"))'))]
+        exec(compile("\n".join(src) + "\n", "<mmu accessors>", "exec"), env)
+        return {f"{op}{bits}": env[f"{op}{bits}"] for bits in ACCESS_WIDTHS for op in ("ld", "st")}
+
+    @property
+    def inline_env(self) -> dict[str, object]:
+        """The globals `inline_load` / `inline_store` code refers to."""
+        env: dict[str, object] = {"_rtag": self.rtag, "_wtag": self.wtag, "_base": self.base, "_buf": self.mem.buf}
+        for fmt in ("H", "I", "Q"):
+            env["_u" + fmt] = struct.Struct("<" + fmt).unpack_from
+            env["_p" + fmt] = struct.Struct("<" + fmt).pack_into
+        return env
 
 
-# Fast-path read expression and write statement per width (p = host offset, x = value).
-_ACCESSOR_FORMS = (
-    (8, "buf[p]", "buf[p] = x"),
-    (16, "uH(buf, p)[0]", "pH(buf, p, x)"),
-    (32, "uI(buf, p)[0]", "pI(buf, p, x)"),
-    (64, "uQ(buf, p)[0]", "pQ(buf, p, x)"),
-    (128, "uQ(buf, p)[0] | (uQ(buf, p + 8)[0] << 64)", "pQ(buf, p, x & 0xFFFFFFFFFFFFFFFF); pQ(buf, p + 8, x >> 64)"),
-)
+ACCESS_WIDTHS = (8, 16, 32, 64, 128)
+# Fast-path read expression and write statement per width ({p} = host offset, {x} = value: names or sums).
+_READ = {8: "_buf[{p}]", 16: "_uH(_buf, {p})[0]", 32: "_uI(_buf, {p})[0]", 64: "_uQ(_buf, {p})[0]",
+         128: "_uQ(_buf, {p})[0] | (_uQ(_buf, ({p}) + 8)[0] << 64)"}
+_WRITE = {8: "_buf[{p}] = {x}", 16: "_pH(_buf, {p}, {x})", 32: "_pI(_buf, {p}, {x})", 64: "_pQ(_buf, {p}, {x})",
+          128: "_pQ(_buf, {p}, {x} & 0xFFFFFFFFFFFFFFFF); _pQ(_buf, ({p}) + 8, {x} >> 64)"}
 
-_ACCESSOR_TEMPLATE = """
-def ld{bits}(a):
-    v = a >> 12
-    i = v & TLB_MASK
-    if rtag[i] == v and (a & 0xFFF) <= {last}:
-        p = base[i] | (a & 0xFFF)
-        return {read}
-    return int.from_bytes(load(a, {n}), "little")
 
-def st{bits}(a, x):
-    v = a >> 12
-    i = v & TLB_MASK
-    if wtag[i] == v and (a & 0xFFF) <= {last}:
-        p = base[i] | (a & 0xFFF)
-        {write}
-    else:
-        store(a, x.to_bytes({n}, "little"))
-"""
+def _access(tag: str, bits: int, a: str, use: str, slow: str, computed: bool, site: int | None) -> list[str]:
+    """Lines for one access of `bits` at `a` (a name): `use` (with {p}, the host offset) on a hit, else `slow`.
+
+    The hit test: the TLB slot's tag for this kind of access holds the page,
+    and the access does not cross the page.  `computed`: `_mv` / `_mi`
+    already hold the page and slot of `a`.  `site` (code that inlines many
+    accesses): remember the page and host base of the last hit in locals
+    `_lp<site>` / `_hb<site>`, tested first; they are valid while the TLB
+    cannot change under the caller (no kernel code runs), and the caller
+    sets `_lp<site> = -1` before the first access.
+    """
+    last = PAGE_SIZE - bits // 8
+    off = f"({a} & {PAGE_MASK:#x})"
+    fits = "" if bits == 8 else f" and {off} <= {last:#x}"
+    head = [] if computed and site is None else [f"_mv = {a} >> {PAGE_SHIFT}", f"_mi = _mv & {TLB_MASK:#x}"]
+    if site is None:
+        return head + [f"if {tag}[_mi] == _mv{fits}:", "    " + use.format(p=f"_base[_mi] | {off}"),
+                       "else:", "    " + slow]
+    lp, hb = f"_lp{site}", f"_hb{site}"
+    return [f"if {a} >> {PAGE_SHIFT} == {lp}{fits}:", "    " + use.format(p=f"{hb} | {off}"), "else:",
+            *("    " + ln for ln in head), f"    if {tag}[_mi] == _mv{fits}:", f"        {lp} = _mv",
+            f"        {hb} = _base[_mi]", "        " + use.format(p=f"{hb} | {off}"), "    else:", "        " + slow]
+
+
+def inline_load(bits: int, a: str, assign: str, slow: str, computed: bool = False,
+                site: int | None = None) -> list[str]:
+    """Lines loading `bits` at address `a` (a name): `assign` + the value on a TLB hit, else the line `slow`.
+
+    `assign` is the start of the line that receives the value (`"t = "`, `"return "`); see `_access`.
+    """
+    return _access("_rtag", bits, a, assign + _READ[bits], slow, computed, site)
+
+
+def inline_store(bits: int, a: str, x: str, slow: str, computed: bool = False, site: int | None = None) -> list[str]:
+    """Lines storing `x` (a name or constant) of `bits` at `a` (a name) on a TLB hit, else the line `slow`."""
+    return _access("_wtag", bits, a, _WRITE[bits].replace("{x}", x), slow, computed, site)

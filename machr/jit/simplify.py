@@ -1,0 +1,223 @@
+"""Expression simplification of ISA statements for the Python tiers (hot code only).
+
+The ISA writes each instruction on its own, so its statements re-mask every
+operand (`(rdx & 0xffffffff) << 13`) even where the value is already that
+narrow, wrap comparisons in `int(...)`, and add carry-ins of 0.  In CPython
+each such operation costs as much as the useful ones, so code that runs
+often (machr.jit.pyregion) is rewritten, statement by statement, with what
+is known about each local's width:
+
+* `x & M` is dropped when `x` is known to fit in `M`'s low ones; nested
+  constant masks fold into one;
+* `int(c)` of a comparison (or of a value known to be a non-negative int)
+  becomes `c`: a bool is an int in every use the statements make of it
+  (arithmetic, indexing, storing into the register array);
+* `x + 0`, `x | 0`, `x ^ 0`, shifts by 0 and operations on two constants fold.
+
+Widths are upper bounds on the bit length of non-negative values; a value
+that may be negative (after a subtraction, a sign extension) or comes from a
+call has no known width.  State variables hold register-width values by the
+ISA contract (machr.isa.base), which gives their widths at block entry.
+Compound statements are left as written; the names they assign lose their
+known width.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+_LOW_ONES = re.compile(r"&|\bint\(|\+ 0\b|\| 0\b|\^ 0\b")
+_MAX_SHIFT = 1024
+
+
+def simplify_statements(stmts: list[str], widths: dict[str, int]) -> list[str]:
+    """`stmts` (one block's straight-line statements, in order) rewritten; `widths` is updated as they run.
+
+    `widths` maps a name to the bit length its value is known not to
+    exceed (non-negative); names missing have no known width.
+    """
+    out = []
+    for s in stmts:
+        if "\n" in s or not _LOW_ONES.search(s) and not _assigns_simple(s):
+            out.append(s)
+            _forget_assigned(s, widths)
+            continue
+        try:
+            tree = ast.parse(s)
+        except SyntaxError:
+            out.append(s)
+            _forget_assigned(s, widths)
+            continue
+        if len(tree.body) != 1:
+            out.append(s)
+            _forget_assigned(s, widths)
+            continue
+        node = tree.body[0]
+        simp = _Simplifier(widths)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            node.value = simp.visit(node.value)
+            w = _width(node.value, widths)
+            name = node.targets[0].id
+            if w is None:
+                widths.pop(name, None)
+            else:
+                widths[name] = w
+            out.append(_unparse(node))
+        elif isinstance(node, ast.Expr):
+            node.value = simp.visit(node.value)
+            out.append(_unparse(node))
+        else:
+            out.append(s)
+            _forget_assigned(s, widths)
+    return out
+
+
+_DECIMAL = re.compile(r"(?<![\w.])(\d{4,})(?![\w.])")
+
+
+def _unparse(node: ast.AST) -> str:
+    """Source of `node`, with the masks and addresses in hex again (ast.unparse writes decimal)."""
+    text = ast.unparse(node)
+    return text if "'" in text or '"' in text else _DECIMAL.sub(lambda m: hex(int(m.group(1))), text)
+
+
+_SIMPLE_ASSIGN = re.compile(r"^([A-Za-z_]\w*) = ")
+
+
+def _assigns_simple(s: str) -> bool:
+    """A plain `name = expr` (its target's width must be tracked even when nothing simplifies)."""
+    return _SIMPLE_ASSIGN.match(s) is not None
+
+
+_TARGETS = re.compile(r"^\s*([A-Za-z_][\w\s,]*?)\s*(?:[-+*/%&|^@]|<<|>>|//|\*\*)?=(?!=)", re.M)
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def assigned_names(s: str) -> set[str]:
+    """Every name statement `s` may assign (any line, any form); a compound statement: every name it mentions."""
+    if "\n" in s or s.startswith(("if ", "while ", "for ")):
+        return set(_WORD.findall(s))
+    out = {name for m in _TARGETS.finditer(s) for name in _WORD.findall(m.group(1))}
+    out.update(re.findall(r"([A-Za-z_]\w*)\s*:=", s))
+    return out
+
+
+def _forget_assigned(s: str, widths: dict[str, int]) -> None:
+    for name in assigned_names(s):
+        widths.pop(name, None)
+
+
+def _pure(node: ast.AST) -> bool:
+    """No call (memory access, helper that may raise) or assignment expression inside."""
+    return not any(isinstance(n, (ast.Call, ast.NamedExpr)) for n in ast.walk(node))
+
+
+def _const(node: ast.AST) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
+
+
+def _width(node: ast.AST, widths: dict[str, int]) -> int | None:
+    """Bit length bound of a non-negative int expression, or None (unknown, maybe negative)."""
+    if isinstance(node, ast.Constant):
+        v = node.value
+        if isinstance(v, bool):
+            return 1
+        return v.bit_length() if type(v) is int and v >= 0 else None
+    if isinstance(node, ast.Name):
+        return widths.get(node.id)
+    if isinstance(node, ast.Compare) or isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return 1
+    if isinstance(node, ast.BoolOp):
+        ws = [_width(v, widths) for v in node.values]
+        return None if None in ws else max(ws)
+    if isinstance(node, ast.IfExp):
+        a, b = _width(node.body, widths), _width(node.orelse, widths)
+        return None if a is None or b is None else max(a, b)
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id == "int" and len(node.args) == 1 and not node.keywords:
+            return _width(node.args[0], widths)
+        return None
+    if not isinstance(node, ast.BinOp):
+        return None
+    a, b = _width(node.left, widths), _width(node.right, widths)
+    op = type(node.op)
+    if op is ast.BitAnd:
+        known = [x for x in (a, b) if x is not None]
+        return min(known) if known else None
+    if a is None or b is None:
+        return None
+    if op in (ast.BitOr, ast.BitXor):
+        return max(a, b)
+    if op is ast.Add:
+        return max(a, b) + 1
+    if op is ast.Mult:
+        return a + b
+    if op is ast.FloorDiv:
+        return a
+    if op is ast.Mod:
+        return min(a, b)
+    c = _const(node.right)
+    if op is ast.RShift:
+        return max(a - c, 0) if c is not None else a
+    if op is ast.LShift and c is not None and c < _MAX_SHIFT:
+        return a + c
+    return None
+
+
+_FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+         ast.BitAnd: lambda a, b: a & b, ast.BitOr: lambda a, b: a | b, ast.BitXor: lambda a, b: a ^ b,
+         ast.RShift: lambda a, b: a >> b, ast.LShift: lambda a, b: a << b if b < _MAX_SHIFT else None}
+_ZERO_RIGHT = (ast.Add, ast.Sub, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift)
+_ZERO_LEFT = (ast.Add, ast.BitOr, ast.BitXor)
+_ASSOCIATIVE = (ast.Add, ast.BitOr, ast.BitXor, ast.BitAnd)
+
+
+class _Simplifier(ast.NodeTransformer):
+    def __init__(self, widths: dict[str, int]):
+        self.widths = widths
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if (isinstance(node.func, ast.Name) and node.func.id == "int" and len(node.args) == 1
+                and not node.keywords and _width(node.args[0], self.widths) is not None):
+            return node.args[0]
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        op = type(node.op)
+        a, b = _const(node.left), _const(node.right)
+        if a is not None and b is not None and op in _FOLD and (a >= 0 and b >= 0):
+            if op not in (ast.LShift, ast.RShift) or b < _MAX_SHIFT:
+                v = _FOLD[op](a, b)
+                if v is not None and v >= 0:
+                    return ast.Constant(v)
+        if b is not None and op in _ASSOCIATIVE and type(node.left) is ast.BinOp and type(node.left.op) is op:
+            inner = _const(node.left.right)
+            if inner is not None and inner >= 0 and b >= 0:          # (x + 1) + 2 → x + 3
+                return self.visit_BinOp(ast.BinOp(node.left.left, node.op, ast.Constant(_FOLD[op](inner, b))))
+        if b == 0 and op in _ZERO_RIGHT:
+            return node.left
+        if a == 0 and op in _ZERO_LEFT:
+            return node.right
+        if op is ast.BitAnd:
+            mask, other = (b, node.left) if b is not None else (a, node.right)
+            if mask is not None and mask >= 0:
+                return self._masked(other, mask, node)
+        return node
+
+    def _masked(self, x: ast.AST, mask: int, node: ast.BinOp) -> ast.AST:
+        if mask == 0 and _pure(x):
+            return ast.Constant(0)
+        w = _width(x, self.widths)
+        if w is not None and mask & ((1 << w) - 1) == (1 << w) - 1:
+            return x                                   # x already fits in the mask's low ones
+        if isinstance(x, ast.BinOp) and isinstance(x.op, ast.BitAnd):
+            inner = _const(x.right) if _const(x.right) is not None else _const(x.left)
+            if inner is not None and inner >= 0:
+                rest = x.left if _const(x.right) is not None else x.right
+                return self._masked(rest, mask & inner, ast.BinOp(rest, ast.BitAnd(), ast.Constant(mask & inner)))
+        return node
