@@ -6,12 +6,17 @@ result is compared with the interpreter's.  numba compiles are the cost
 here, so the loops are few and small and share one region cache.
 """
 
+import io
+
 import pytest
 
+from machr.console.plain import PlainConsole
 from machr.isa.aarch64 import ISA as ARM
 from machr.isa.x86_64 import ISA as X86
 from machr.jit import tier2
+from machr.kernel.kern.startup import Kernel, load_elf_file
 from machr.machine.exits import ACCESS_READ, EXIT_BREAKPOINT, EXIT_PAGE_FAULT, EXIT_QUANTUM, EXIT_UNDEFINED
+from tests.conftest import firmware
 from tests.jit.machine import CODE, DATA, bare_engine
 
 pytest.importorskip("numba")
@@ -105,3 +110,33 @@ def test_second_run_loads_regions_from_the_disk_cache(cache):
     engine, _, _, _ = run(isa, code, regs, "jit", 1 << 20, cache)
     st = engine.tier2.stats
     assert st.regions == 1 and st.compiled == 0
+
+
+def formations(arch, program, cache, install):
+    """The (pc, hits) of every region's blocks, in the order tier 2 formed them, for one run of `program`."""
+    image = load_elf_file(str(firmware(arch, program)), 1 << 47, 16 << 20)
+    kernel = Kernel(arch, 16 << 20, "jit", PlainConsole(io.BytesIO(), io.BytesIO()), log=lambda line: None)
+    t2 = kernel.engine.tier2
+    t2.background, t2.dir = False, cache
+    formed = []
+    start, install_region = t2._start, t2._install
+
+    def record(cache, chosen):
+        formed.append([(b.pc, b.hits) for b in chosen])
+        start(cache, chosen)
+
+    t2._start = record
+    t2._install = install_region if install else (lambda path, region, cold: None)
+    kernel.boot(image, "small")
+    assert kernel.run() == 0
+    return formed, t2.stats.regions
+
+
+def test_regions_form_the_same_whenever_they_are_installed(cache):
+    """Formation depends only on the guest's execution, not on when compiled regions arrive (Python regions count
+    their blocks' runs in bulk): a run whose regions never install forms exactly the regions of one whose regions
+    install at once, so a second run of a program finds every region in the disk cache."""
+    never, installed_never = formations("x86_64", "dhry", cache, install=False)
+    at_once, installed = formations("x86_64", "dhry", cache, install=True)
+    assert installed_never == 0 and installed >= 5
+    assert never == at_once
