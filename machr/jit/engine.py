@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from machr.isa.base import Isa
 from machr.jit.pyregion import PYHOT, PyRegion, choose_blocks, compile_region
-from machr.jit.region import SLOW, X_BLOCK, X_INDEX, X_RETIRED
+from machr.jit.region import SLOW, X_BLOCK, X_INDEX
 from machr.jit.tier2 import T2_CLAIMED, Tier2, numba_available
 from machr.jit.translator import MAX_BLOCK_INSNS, Block, compile_block, compile_unit, form_block
 from machr.machine import exits
@@ -212,10 +212,10 @@ class Engine:
                 if blk.uses_clock or blk.region is not None:
                     self.clock_base = self.clock + retired
                 if blk.region is not None:
-                    kind = tier2.run(cache, R, 1 if trace is not None else budget - retired, self.clock_base)
-                    X = tier2.X
-                    retired += int(X[X_RETIRED])
+                    kind, n = tier2.run(cache, R, 1 if trace is not None else budget - retired, self.clock_base)
+                    retired += n
                     if kind == SLOW:
+                        X = tier2.X
                         ex, n = self._finish_block(R, cache[int(X[X_BLOCK])], int(X[X_INDEX]), retired)
                         retired += n
                         if ex is not None:

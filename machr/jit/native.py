@@ -28,7 +28,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-from machr.jit.region import LEAVE, X_BUDGET, X_CALLS, X_CLOCK, X_RETIRED
+from machr.jit.region import LEAVE, X_BUDGET, X_CLOCK, X_RETIRED
 
 
 @intrinsic
@@ -87,14 +87,11 @@ st8, st16, st32, st64 = (_memory_access(w, True) for w in (8, 16, 32, 64))
 
 
 @njit(cache=True)
-def run_regions(keys, fns, R, M8, RT, WT, BASE, X, pc_slot):
-    """Run regions from R's pc while the pc starts a region block; returns the last exit kind.
+def run_regions(keys, fns, R, M8, RT, WT, BASE, X, pc_slot, budget, clock):
+    """Run regions from R's pc while the pc starts a region block; returns (last exit kind, retired, region calls).
 
-    X holds the budget and clock on entry and the total retired on exit
-    (and a SLOW exit's block and index, left by the region that took it).
+    A SLOW exit's block and index are in X, left by the region that took it.
     """
-    budget = X[X_BUDGET]
-    clock = X[X_CLOCK]
     mask = keys.shape[0] - 1
     done = 0
     calls = 0
@@ -115,10 +112,7 @@ def run_regions(keys, fns, R, M8, RT, WT, BASE, X, pc_slot):
             break
         if done >= budget:
             break
-    X[X_RETIRED] = done
-    X[X_CALLS] = calls
-    return kind
-
+    return kind, done, calls
 
 
 @njit(cache=True)

@@ -45,11 +45,7 @@ from machr.isa.base import Isa
 from machr.jit.region import (
     HELPERS,
     TRANSLATOR_VERSION,
-    X_BUDGET,
-    X_CALLS,
-    X_CLOCK,
     X_MEMSIZE,
-    X_RETIRED,
     X_SIZE,
     block_supported,
     region_source,
@@ -279,8 +275,9 @@ class Tier2:
         self._retable(region.cache)
 
     def _retable(self, cache: dict[int, Block]) -> None:
-        from machr.jit.native import region_table
+        from machr.jit.native import region_table, run_regions
 
+        self._run_regions = run_regions          # numba is imported here, when the first region is installed
         entries = self.entries.get(id(cache))
         if entries:
             self.tables[id(cache)] = region_table(entries)
@@ -305,27 +302,22 @@ class Tier2:
         self._retable(region.cache)
 
     # --- running ---------------------------------------------------------------
-    def run(self, cache: dict[int, Block], R, budget: int, clock: int) -> int:
-        """Run regions from R's pc (a region block of `cache`) through the trampoline; returns the exit kind.
+    def run(self, cache: dict[int, Block], R, budget: int, clock: int) -> tuple[int, int]:
+        """Run regions from R's pc (a region block of `cache`) through the trampoline.
 
-        X then holds the retired count and a SLOW exit's position.
+        Returns (exit kind, instructions retired); X holds a SLOW exit's position.
         """
-        from machr.jit.native import run_regions
-
         if R is not self._R:
             self._R, self._Rv = R, np.frombuffer(R, dtype=np.uint64)
-        X = self.X
-        X[X_BUDGET] = budget
-        X[X_CLOCK] = clock
         keys, fns = self.tables[id(cache)]
         t0 = time.perf_counter()
-        kind = run_regions(keys, fns, self._Rv, *self.mem_args, X, self.isa.pc_slot)
+        kind, n, calls = self._run_regions(keys, fns, self._Rv, *self.mem_args, self.X, self.isa.pc_slot, budget, clock)
         st = self.stats
         st.run_seconds += time.perf_counter() - t0
         st.entries += 1
-        st.calls += int(X[X_CALLS])
-        st.insns += int(X[X_RETIRED])
-        return kind
+        st.calls += calls
+        st.insns += n
+        return kind, n
 
 
 _POOL = None
