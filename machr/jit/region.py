@@ -43,9 +43,9 @@ from machr.machine.mmu import TLB_SIZE
 
 LEAVE, BUDGET, SLOW = 1, 2, 3
 # X (int64 exit record) slots: inputs budget, clock and the size of physical memory in bytes; outputs retired, block
-# pc and insn index of a SLOW exit; the trampoline's count of region calls.
-X_BUDGET, X_CLOCK, X_RETIRED, X_BLOCK, X_INDEX, X_MEMSIZE, X_CALLS = range(7)
-X_SIZE = 7
+# pc and insn index of a SLOW exit.
+X_BUDGET, X_CLOCK, X_RETIRED, X_BLOCK, X_INDEX, X_MEMSIZE = range(6)
+X_SIZE = 6
 # A region is a C-callable function (numba.cfunc) over raw pointers, so that the trampoline
 # (machr.jit.native) can call one region after another natively.
 SIGNATURE = ("int64(CPointer(uint64), CPointer(uint8), CPointer(uint64), CPointer(uint64), CPointer(uint64), "
