@@ -1,7 +1,8 @@
 """`machr bench`: the CPU workloads of firmware/bench in each tier; guest MIPS and ratios.
 
 Each cell runs in a fresh child process (`python -m machr.bench --one ...`),
-so its wall time includes start-up as a user of `machr run` sees it, its
+so its wall time (measured by the parent: the whole process, start to exit)
+includes start-up as a user of `machr run` sees it, its
 peak RSS is its own, and numba is imported only where a tier needs it.
 Tiers: `interp` (tier 0), `tier1` (Python blocks), `jit-cold` (tier 1 +
 tier 2 with an empty region cache, compiling in the background worker) and
@@ -9,7 +10,8 @@ tier 2 with an empty region cache, compiling in the background worker) and
 Reference rows, where installed: `unicorn` (the same ELF on Unicorn with
 a minimal Mach stand-in, firmware/tools/fakemach.py) and `qemu` (a
 host-Linux build of the workload under qemu-user, from bench/ref/).
-`boot` times init from process start to its first `machr# ` per tier.
+`boot` times init from the child's first line of machr code (the interpreter's own start-up, ~30 ms,
+excluded) to its first `machr# `, per tier.
 """
 
 from __future__ import annotations
@@ -86,11 +88,14 @@ def one(arch: str, workload: str, tier: str, size: str, stdin: bytes = b"") -> d
 
 
 def _child(args: list[str], env: dict) -> dict:
+    """Run one cell in a fresh interpreter; its `seconds` become the whole process's, start to exit."""
     cmd = [sys.executable, "-m", "machr.bench", "--one", *args]
+    t0 = time.perf_counter()
     res = subprocess.run(cmd, capture_output=True, env=env, cwd=ROOT, check=False)
+    seconds = time.perf_counter() - t0
     if res.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed: {res.stderr.decode(errors='replace')[-2000:]}")
-    return json.loads(res.stdout.decode().splitlines()[-1])
+    return dict(json.loads(res.stdout.decode().splitlines()[-1]), seconds=seconds)
 
 
 def measure(arch: str, workload: str, tier: str, size: str, cache: str) -> Row:
