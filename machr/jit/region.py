@@ -23,8 +23,10 @@ The statements are the ISA's (semantics written once), typed as in
 `numba_block_source`: every literal is a uint64, so arithmetic wraps modulo
 2**64 exactly as the statements' own masks do in Python.  An instruction
 the dialect cannot express (128-bit arithmetic, Python helpers, exits,
-memory access inside a compound statement) keeps its block out of tier 2;
-`insn_supported` decides.  A 128-bit value used only as a whole (loaded,
+memory access inside a compound statement, a shift whose count may reach
+64) keeps its block out of tier 2; `insn_supported` decides.  A
+conditional exit that comes before the instruction's first state write
+(x86 #DE) becomes a SLOW bail-out: the Python tiers then raise it.  A 128-bit value used only as a whole (loaded,
 copied, stored: compilers copy structures through xmm/q registers) is
 split into two uint64 locals `<name>_lo`/`<name>_hi` (`split_wide`).
 """
@@ -75,7 +77,9 @@ _KEYWORDS = {"if", "else", "and", "or", "not", "while", "in", "for", "is", "True
 
 _SEXT = re.compile(r"-\s*0x80+\b")
 _COMPARE = re.compile(r"(?<![<>=!])[<>]=?(?![<>])|//|%")
-_VARIABLE_SHIFT = re.compile(r"(<<|>>)\s*(?!\(?\s*(0x[0-9a-fA-F]+|\d+)\)?(?![\w.(]))")
+# `if <test>:\n    _exit(...)` before any state write: tier 2 leaves to the Python tiers when the test holds.
+_EXIT_IF = re.compile(r"^if (.+):\n    _exit\([^\n]*\)$")
+_STATE_WRITE = re.compile(r"^(?!_t)\w+(, \w+)* = |^st(8|16|32|64|128)\(|^(if|while|for) ")
 
 
 def block_supported(isa: Isa, insns: list[Insn]) -> bool:
@@ -91,8 +95,9 @@ def insn_supported(isa: Isa, insn: Insn, stmts: list[str]) -> bool:
     Python helpers), the statements must not rely on Python's signed
     integers: a sign-extended value (`(x ^ 0x80..) - 0x80..`) that is then
     compared, divided, or (at 64 bits) shifted right differs once it wraps
-    (sums and products modulo 2**64 do not); a shift by a computed amount may reach 64, which Python
-    defines and numba does not.
+    (sums and products modulo 2**64 do not); a shift count must be provably
+    below 64 (`_shifts_bounded`), which Python defines and numba does not.
+    A conditional exit (`_EXIT_IF`) is allowed before the first state write.
     """
     if insn.form == "undefined":
         return False
@@ -103,13 +108,20 @@ def insn_supported(isa: Isa, insn: Insn, stmts: list[str]) -> bool:
     text = _INT_LITERAL.sub(lambda m: hex(int(m.group(0), 0)), "\n".join(stmts))
     if _SEXT.search(text) and (_COMPARE.search(text) or "0x8000000000000000" in text and ">>" in text):
         return False
-    if _VARIABLE_SHIFT.search(text):
+    if not _shifts_bounded(stmts):
         return False
     wide = _wide_vars(isa)
     allowed_names = (set(isa.state_vars) | set(isa.numba_globals) | _BUILTIN_CALLS | _KEYWORDS | {"_n", "_npc"}
                      | isa.numba_functions | set(isa.numba_guarded.values()) | _DIALECT_CALLS
                      | {f"{v}_{half}" for v in wide for half in ("lo", "hi")})
+    wrote = False
     for s in stmts:
+        exit_if = _EXIT_IF.match(s)
+        if exit_if:
+            if wrote or _MEM_CALL.search(exit_if.group(1)):    # the bail-out would leave part of it done
+                return False
+            s = exit_if.group(1)
+        wrote = wrote or bool(_STATE_WRITE.match(s))
         if re.search(r"\b(ld|st)128\(|\b_exit\(|\braise\b|<< ?(6[4-9]|[7-9]\d|1\d\d)\b|>> ?64\b|\bfor\b|\blambda\b", s):
             return False
         if "\n" in s and _MEM_CALL.search(s):
@@ -122,6 +134,82 @@ def insn_supported(isa: Isa, insn: Insn, stmts: list[str]) -> bool:
             if name in wide or (name not in allowed_names and not name.startswith("_t")):
                 return False
     return True
+
+
+def _shifts_bounded(stmts: list[str]) -> bool:
+    """Is every shift count in `stmts` provably below 64, and a narrow signed value's small enough?
+
+    Counts are bounded from the expression (`& 0x3f`, `% 64`, a temporary
+    assigned one earlier; `_max_value`).  A sign-extended N-bit value (or
+    one shifted left by k, N + k bits) shifted right by a computed count
+    stays exact in uint64's logical shift only while count + N <= 64.
+    """
+    bounds: dict[str, int] = {}
+    for s in stmts:
+        tree = ast.parse(s)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.LShift, ast.RShift)):
+                most = _max_value(node.right, bounds)
+                if most is None or most >= 64:
+                    return False
+                signed = _signed_width(node.left) if isinstance(node.op, ast.RShift) else None
+                if signed is not None and not isinstance(node.right, ast.Constant) and most + signed > 64:
+                    return False
+        node = tree.body[0] if len(tree.body) == 1 else None
+        for target in (n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)):
+            bounds.pop(target.id, None)
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and (most := _max_value(node.value, bounds)) is not None):
+            bounds[node.targets[0].id] = most
+    return True
+
+
+def _max_value(node: ast.expr, bounds: dict[str, int]) -> int | None:
+    """An upper bound of a non-negative integer expression (in Python and in uint64 alike), or None."""
+    if isinstance(node, ast.Constant):
+        v = node.value
+        return int(v) if isinstance(v, int) and v >= 0 else None
+    if isinstance(node, ast.Name):
+        return bounds.get(node.id)
+    if isinstance(node, (ast.Compare, ast.BoolOp)) or isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return 1
+    if isinstance(node, ast.IfExp):
+        a, b = _max_value(node.body, bounds), _max_value(node.orelse, bounds)
+        return None if a is None or b is None else max(a, b)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "int" and len(node.args) == 1:
+        return _max_value(node.args[0], bounds)
+    if not isinstance(node, ast.BinOp):
+        return None
+    a, b = _max_value(node.left, bounds), _max_value(node.right, bounds)
+    if isinstance(node.op, ast.BitAnd):           # x & y keeps only y's bits, for any x, once y >= 0
+        known = [x for x in (a, b) if x is not None]
+        return min(known) if known else None
+    if isinstance(node.op, ast.Mod):              # x % c is in [0, c) for a positive c, any x
+        return b - 1 if b and isinstance(node.right, ast.Constant) else None
+    if a is None or b is None:
+        return None
+    if isinstance(node.op, (ast.BitOr, ast.BitXor)):
+        return (1 << max(a, b).bit_length()) - 1
+    if isinstance(node.op, ast.Add):
+        return a + b
+    if isinstance(node.op, ast.Mult):
+        return a * b
+    if isinstance(node.op, (ast.RShift, ast.FloorDiv)):
+        return a
+    return None
+
+
+def _signed_width(node: ast.expr) -> int | None:
+    """N for a sign extension `(x ^ 2**(N-1)) - 2**(N-1)` (N + k after a `<< k`); None for anything else."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.LShift) and isinstance(node.right, ast.Constant):
+        inner = _signed_width(node.left)
+        return None if inner is None else inner + node.right.value
+    if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and isinstance(node.right, ast.Constant)
+            and isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.BitXor)
+            and isinstance(node.left.right, ast.Constant) and node.left.right.value == node.right.value):
+        c = node.right.value
+        return c.bit_length() if isinstance(c, int) and c > 0 and c & (c - 1) == 0 else None
+    return None
 
 
 def _wide_vars(isa: Isa) -> set[str]:
@@ -377,6 +465,10 @@ class _Lowering:
                 return _Word(f"_asr64({a.text}, {b.text})", signed=True)
             if op == ">>" and count is not None and count >= a.shift:
                 return _Word(f"_asr64({a.text}, {hex(count - a.shift)})", signed=True)
+            if op == ">>" and count is None:                            # (s << k) >> c: x86 sar's CF by cl
+                k, c = hex(a.shift), b.text
+                return _Word(f"(_asr64({a.text}, {c} - {k}) if {c} >= {k} else ({a.text} << (({k} - {c}) & 0x3f)))",
+                             signed=True)
             if op == "<<" and count is not None and not a.shift:
                 return _Word(a.text, signed=True, shift=count)
             if op == "&" and isinstance(right, ast.Constant):          # masking a two's complement is exact
@@ -477,7 +569,9 @@ def _state_store(isa: Isa, v: str, wide: set[str]) -> list[str]:
 
 
 def _typed(s: str, k: int) -> str:
+    """Literals as uint64 (a literal subscript stays an int: numba indexes a tuple by a constant)."""
     s = _INT_LITERAL.sub(r"_U(\1)", s).replace("int(", "_U(")
+    s = re.sub(r"\[_U\((\d+)\)\]", r"[\1]", s)
     s = re.sub(r"\b_clock\(\)", "_U(clk + ret)", s)
     return re.sub(r"\b_n\b", f"_U({k})", s)
 
@@ -492,6 +586,9 @@ def _statement(s: str, bail: list[str], k: int) -> list[str]:
     if m:
         lo, hi = m.group(1), m.group(2)
         return _access("RT", 128, m.group(3), bail, k) + [f"{lo} = _ld64(M8, _p)", f"{hi} = _ld64(M8, _p + _U(8))"]
+    m = _EXIT_IF.match(s)
+    if m:                          # the exit is the Python tiers' to raise: leave before the instruction acts
+        return [f"if {_typed(m.group(1), k)}:", *("    " + b for b in bail)]
     m = _GUARDED.match(s)
     if m:                          # a fast substitute: (ok, *result); not ok = leave before the instruction acts
         return [f"_g = {_typed(m.group(2), k)}", "if not _g[0]:", *("    " + b for b in bail), f"{m.group(1)} = _g[1:]"]

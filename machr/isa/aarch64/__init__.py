@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from machr.isa import intarith
 from machr.isa.aarch64 import abi, fp, fp_host, helpers, paging, simd, state  # noqa: F401  (fp_host: @jitable)
 from machr.isa.aarch64.decoder import decode
 from machr.isa.aarch64.semantics import translate
 from machr.isa.base import Isa
+from machr.isa.dual import JITABLE
 
 
 def _globals() -> dict:
-    """The helper functions statements call: those defined in helpers.py, fp.py and simd.py."""
-    return {k: v for mod in (helpers, fp, simd) for k, v in vars(mod).items()
+    """The helper functions statements call: those defined in helpers.py, fp.py, simd.py and isa/intarith.py."""
+    return {k: v for mod in (helpers, fp, simd, intarith) for k, v in vars(mod).items()
             if callable(v) and not k.startswith("_") and getattr(v, "__module__", None) == mod.__name__}
+
+
+GLOBALS = _globals()
 
 
 ISA = Isa(
@@ -24,7 +29,9 @@ ISA = Isa(
     max_insn_len=4,
     decode=decode,
     translate=translate,
-    globals=_globals(),
+    globals=GLOBALS,
+    # the helpers that are @jitable (machr.isa.dual): tier 2 calls the same functions
+    numba_functions=frozenset(k for k, v in GLOBALS.items() if JITABLE.get(k) is v),
     paging=paging,
     abi=abi,
     # tier 2 runs the default-mode binary64 operations in host floats (fp_host), the rest in the Python tiers

@@ -258,8 +258,19 @@ def fmt_sysreg(f, pc) -> Text:
     return "msr", f"{name}, {reg(f['rt'])}", True
 
 
+# The cache maintenance by VA that EL0 may use (Linux sets SCTLR_EL1.UCI): SYS #3, C7, Cm, #1, Xt.
+CACHE_OPS = {11: ("dc", "cvau"), 5: ("ic", "ivau"), 10: ("dc", "cvac"), 14: ("dc", "civac")}
+
+
 def fmt_sys(f, pc) -> Text:
-    raise _undefined(f)      # dc/ic/at/tlbi: dczid_el0 says DC ZVA is prohibited, the rest is EL1
+    """dc cvau/cvac/civac, ic ivau (no-ops: see semantics.t_sys); the rest is undefined at EL0.
+
+    dczid_el0 says DC ZVA is prohibited; at, tlbi and the set/way operations are EL1.
+    """
+    if (f["op1"], f["crn"], f["op2"]) != (3, 7, 1) or f["crm"] not in CACHE_OPS:
+        raise _undefined(f)
+    mnemonic, op = CACHE_OPS[f["crm"]]
+    return mnemonic, f"{op}, {reg(f['rt'])}", False
 
 
 # ---------------------------------------------------------------- loads and stores

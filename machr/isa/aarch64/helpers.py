@@ -6,6 +6,8 @@ as they are.  Bit-level operations with no short Python expression live here.
 
 from __future__ import annotations
 
+from machr.isa.dual import jitable, u64
+from machr.isa.intarith import M64
 from machr.machine.exits import EXIT_ALIGN, MemFault
 
 
@@ -47,14 +49,18 @@ def rev_bytes(v: int, width: int, container: int) -> int:
     return out
 
 
+@jitable
 def sdiv(a: int, b: int, width: int) -> int:
-    """Signed division truncating toward zero; x/0 = 0 (A64 never traps); result masked."""
+    """Signed division of `width`-bit values truncating toward zero; x/0 = 0 (A64 never traps); result masked.
+
+    INT_MIN / -1 is INT_MIN (the magnitude 2**(width-1) wraps back).  Written
+    in unsigned arithmetic so that tier 2 runs it too (machr.isa.dual).
+    """
+    width = u64(width)
     if b == 0:
-        return 0
-    half = 1 << (width - 1)
-    a = (a ^ half) - half
-    b = (b ^ half) - half
-    q = abs(a) // abs(b)
-    if (a < 0) != (b < 0):
-        q = -q
-    return q & ((1 << width) - 1)
+        return u64(0)
+    m = u64(M64) >> (u64(64) - width)
+    top = width - u64(1)
+    neg_a, neg_b = a >> top, b >> top
+    q = ((u64(0) - a) & m if neg_a else a) // ((u64(0) - b) & m if neg_b else b)
+    return u64((u64(0) - q) & m if neg_a != neg_b else q)

@@ -129,9 +129,13 @@ def t_bitfield(f, insn):
 
 
 def t_extr(f, insn):
-    sf = f["sf"]
+    """EXTR (and ROR #imm): bits imms.. of Rn:Rm, as two shifts (no 128-bit intermediate at 64 bits)."""
+    sf, lsb = f["sf"], f["imms"]
     w = width(sf)
-    return wr_reg(f["rd"], f"(({rd_reg(f['rn'], sf)} << {w}) | {rd_reg(f['rm'], sf)}) >> {f['imms']}", sf)
+    n, m = rd_reg(f["rn"], sf), rd_reg(f["rm"], sf)
+    if lsb == 0:
+        return wr_reg(f["rd"], m, sf)
+    return wr_reg(f["rd"], f"({n} << {w - lsb}) | ({m} >> {lsb})", sf)
 
 
 # ---------------------------------------------------------------- branches, exceptions, system
@@ -185,6 +189,20 @@ def t_barrier(f, insn):
     if f["op2"] == 2:
         return ["excl_size = 0"]
     return [next_pc(insn)] if insn.ends_block else []
+
+
+def t_sys(f, insn):
+    """dc cvau/cvac/civac, ic ivau: no-ops.
+
+    machr's memory is coherent (one physical array, no caches), and the
+    engine itself drops the translations of a code page when it is stored
+    to, so the clean-to-PoU + invalidate-I-cache sequence that
+    `__builtin___clear_cache` (libgcc's `__aarch64_sync_cache_range`) runs
+    after writing code has nothing left to do.  CTR_EL0 sets IDC and DIC,
+    which tells software so.  Unlike hardware, a maintenance operation on
+    an unmapped address does not fault.
+    """
+    return []
 
 
 NZCV_READ = "(nf << 31) | (zf << 30) | (cf << 29) | (vf << 28)"
@@ -419,7 +437,7 @@ def t_dp2(f, insn):
         8: f"{a} << (_tb & {w - 1})",
         9: f"{a} >> (_tb & {w - 1})",
         10: f"{sext(a, w)} >> (_tb & {w - 1})",
-        11: f"({a} >> (_tb & {w - 1})) | ({a} << ({w} - (_tb & {w - 1})))",
+        11: f"({a} >> (_tb & {w - 1})) | ({a} << (({w} - (_tb & {w - 1})) & {w - 1}))",
     }[opcode]
     return [f"_tb = {b}"] + wr_reg(f["rd"], expr, sf)
 
@@ -438,11 +456,8 @@ def t_dp1(f, insn):
 
 def t_dp3(f, insn):
     sf, op31, sub = f["sf"], f["op31"], f["o0"]
-    if op31 in (2, 6):
-        a, b = rd_reg(f["rn"]), rd_reg(f["rm"])
-        if op31 == 2:
-            a, b = sext(a, 64), sext(b, 64)
-        return wr_reg(f["rd"], f"({a} * {b}) >> 64")
+    if op31 in (2, 6):                   # smulh / umulh (machr.isa.intarith: no 128-bit product)
+        return wr_reg(f["rd"], f"{'smulh64' if op31 == 2 else 'umulh64'}({rd_reg(f['rn'])}, {rd_reg(f['rm'])})")
     if op31 == 0:
         a, b = rd_reg(f["rn"], sf), rd_reg(f["rm"], sf)
     else:

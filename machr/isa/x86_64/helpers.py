@@ -12,7 +12,9 @@ import struct
 
 import numpy as np
 
+from machr.isa import intarith
 from machr.isa.dual import JITABLE, jitable, to_double, to_single, from_double, from_single, u64
+from machr.isa.intarith import M64, udiv128
 
 _PARITY = tuple(1 - bin(i).count("1") % 2 for i in range(256))   # PF: even number of set bits
 
@@ -59,6 +61,56 @@ def _cpuid(leaf: int, subleaf: int) -> tuple[int, int, int, int]:
     if leaf == 0x80000001:
         return 0, 0, _EXT1_ECX, _EXT1_EDX
     return 0, 0, 0, 0
+
+
+# -- division (SDM "DIV", "IDIV": #DE on a zero divisor or a quotient wider than the operand) -----
+
+@jitable
+def _div(hi: int, lo: int, d: int, bits: int) -> tuple[int, int, int]:
+    """div: (quotient, remainder, ok) of hi:lo (rDX:rAX, or AH:AL) by d, all `bits` wide; ok = 0 is #DE.
+
+    The quotient fits `bits` exactly when hi < d.
+    """
+    bits = u64(bits)
+    if d == 0 or hi >= d:
+        return u64(0), u64(0), u64(0)
+    if bits == 64:
+        q, r = udiv128(hi, lo, d)
+        return q, r, u64(1)
+    n = (hi << bits) | lo                      # below 2**(2 * bits) <= 2**64
+    return u64(n // d), u64(n % d), u64(1)
+
+
+@jitable
+def _idiv(hi: int, lo: int, d: int, bits: int) -> tuple[int, int, int]:
+    """idiv: (quotient, remainder, ok) of the signed hi:lo by the signed d, truncating; ok = 0 is #DE.
+
+    Divides the magnitudes (|hi:lo| as two `bits`-wide halves), then signs
+    the quotient by the operands' signs and the remainder by the dividend's.
+    """
+    bits = u64(bits)
+    m = u64(M64) >> (u64(64) - bits)
+    top = bits - u64(1)
+    if d == 0:
+        return u64(0), u64(0), u64(0)
+    neg_n, neg_d = hi >> top, d >> top
+    ad = (u64(0) - d) & m if neg_d else d
+    if neg_n:                                   # two's complement negation of hi:lo
+        hi = (m - hi + (u64(1) if lo == 0 else u64(0))) & m
+        lo = (u64(0) - lo) & m
+    if hi >= ad:                                # |quotient| >= 2**bits
+        return u64(0), u64(0), u64(0)
+    if bits == 64:
+        uq, ur = udiv128(hi, lo, ad)
+    else:
+        n = (hi << bits) | lo
+        uq, ur = n // ad, n % ad
+    neg_q = neg_n ^ neg_d
+    if uq > (m >> u64(1)) + neg_q:               # beyond [-2**(bits-1), 2**(bits-1) - 1]
+        return u64(0), u64(0), u64(0)
+    q = (u64(0) - uq) & m if neg_q else uq
+    r = (u64(0) - ur) & m if neg_n else ur
+    return u64(q), u64(r), u64(1)
 
 
 # -- packed integers (lane-wise over 128-bit ints) ------------------------------------------------
@@ -345,6 +397,7 @@ def _float_convert(v: int, from_bits: int, to_bits: int) -> int:
 
 
 GLOBALS = {name: value for name, value in globals().items() if name.startswith("_") and not name.startswith("__")}
+GLOBALS.update({name: getattr(intarith, name) for name in ("umulh64", "smulh64")})     # shared with aarch64
 # Helpers the statements call that tier 2 can call too (see machr.isa.dual).
 NUMBA_FUNCTIONS = frozenset(name for name, value in GLOBALS.items() if callable(value) and JITABLE.get(name) is value)
 

@@ -102,11 +102,25 @@ def _acc_pair(bits: int) -> tuple[tuple, tuple]:
 
 @form("mul", "imul1")
 def mul(e: Emit) -> None:
-    """One-operand mul/imul: rDX:rAX (AX for bytes) = rAX * src; CF=OF = high half significant."""
+    """One-operand mul/imul: rDX:rAX (AX for bytes) = rAX * src; CF=OF = high half significant.
+
+    At 64 bits the high half is `umulh64`/`smulh64` (machr.isa.intarith), which every tier runs.
+    """
     (src,) = e.ops
     bits = e.bits(src)
     signed = e.insn.form == "imul1"
     lo, hi = _acc_pair(bits)
+    if bits == 64:
+        b = e.let(e.read(src))
+        a = e.let(e.read(lo))
+        h = e.let(f"{'smulh64' if signed else 'umulh64'}({a}, {b})")
+        r = e.let(f"({a} * {b}) & {M64:#x}")
+        e.write(lo, r)
+        e.write(hi, h)
+        big = f"int({h} != ({M64:#x} if {r} >> 63 else 0))" if signed else f"int({h} != 0)"
+        e(f"cf = {big}")
+        e(f"of = {big}")
+        return
     b = e.read(src)
     a = e.read(lo)
     if signed:
@@ -125,43 +139,42 @@ def mul(e: Emit) -> None:
 
 @form("imul2", "imul3")
 def imul(e: Emit) -> None:
-    """imul dst, src[, imm]: truncated signed product; CF=OF = truncation changed the value."""
+    """imul dst, src[, imm]: truncated signed product; CF=OF = truncation changed the value.
+
+    At 64 bits: the high half of the signed product (`smulh64`) is not the sign extension of the low.
+    """
     dst, *srcs = e.ops
     bits = e.bits(dst)
     a, b = (srcs if len(srcs) == 2 else (dst, srcs[0]))
-    p = e.let(f"{sext(e.read(a), bits)} * {sext(e.read(b), bits)}")
-    r = e.let(f"{p} & {mask(bits):#x}")
-    e.write(dst, r)
-    big = f"int({p} != {sext(r, bits)})"
+    if bits == 64:
+        x = e.let(e.read(a))
+        y = e.let(e.read(b))
+        r = e.let(f"({x} * {y}) & {M64:#x}")
+        e.write(dst, r)
+        big = f"int(smulh64({x}, {y}) != ({M64:#x} if {r} >> 63 else 0))"
+    else:
+        p = e.let(f"{sext(e.read(a), bits)} * {sext(e.read(b), bits)}")
+        r = e.let(f"{p} & {mask(bits):#x}")
+        e.write(dst, r)
+        big = f"int({p} != {sext(r, bits)})"
     e(f"cf = {big}")
     e(f"of = {big}")
 
 
 @form("div", "idiv")
 def div(e: Emit) -> None:
-    """div/idiv: rDX:rAX / src; #DE (EXIT_ARITH) on a zero divisor or a quotient that does not fit."""
+    """div/idiv: rDX:rAX (AX for bytes) / src; #DE (EXIT_ARITH) on a zero divisor or a quotient that does not fit.
+
+    `_div`/`_idiv` return (quotient, remainder, ok); the #DE test comes before any state is written.
+    """
     (src,) = e.ops
     bits = e.bits(src)
-    m = mask(bits)
     lo, hi = _acc_pair(bits)
     d = e.let(e.read(src))
-    n = f"({e.read(hi)} << {bits} | {e.read(lo)})"
-    if e.insn.form == "div":
-        nv = e.let(n)
-        q = e.let(f"{nv} // {d} if {d} else 0")
-        e(f"if {d} == 0 or {q} > {m:#x}:\n    _exit(EXIT_ARITH, 0, False)")
-        rem = f"{nv} - {q} * {d}"
-    else:
-        nv = e.let(sext(n, 2 * bits))
-        dv = e.let(sext(d, bits))
-        q = e.let(f"(abs({nv}) // abs({dv})) * (1 if ({nv} < 0) == ({dv} < 0) else -1) if {dv} else 0")
-        e(f"if {dv} == 0 or not {-(1 << (bits - 1))} <= {q} < {1 << (bits - 1)}:\n"
-          f"    _exit(EXIT_ARITH, 0, False)")
-        rem = f"({nv} - {q} * {dv}) & {m:#x}"
-        q = f"{q} & {m:#x}"
-    rv = e.let(rem)
-    e.write(lo, q)
-    e.write(hi, rv)
+    t = e.let(f"{'_div' if e.insn.form == 'div' else '_idiv'}({e.read(hi)}, {e.read(lo)}, {d}, {bits})")
+    e(f"if {t}[2] == 0:\n    _exit(EXIT_ARITH, 0, False)")
+    e.write(lo, f"{t}[0]")
+    e.write(hi, f"{t}[1]")
 
 
 # -- moves ----------------------------------------------------------------------------------
@@ -298,8 +311,8 @@ def shift(e: Emit) -> None:
     top = bits - 1
     if name in ("rol", "ror"):
         k = e.let(f"{c} % {bits}")
-        rot = (f"(({a} << {k}) | ({a} >> ({bits} - {k})))" if name == "rol"
-               else f"(({a} >> {k}) | ({a} << ({bits} - {k})))")
+        rot = (f"(({a} << {k}) | ({a} >> (({bits} - {k}) & {bits - 1})))" if name == "rol"
+               else f"(({a} >> {k}) | ({a} << (({bits} - {k}) & {bits - 1})))")
         r = e.let(f"{rot} & {m:#x}")
         cf = f"{r} & 1" if name == "rol" else f"{r} >> {top}"
         of = f"(({r} >> {top}) ^ {r}) & 1" if name == "rol" else f"(({r} >> {top}) ^ ({r} >> {top - 1})) & 1"
@@ -316,7 +329,12 @@ def shift(e: Emit) -> None:
               else f"(({r} >> {top}) ^ ({r} >> {top - 1})) & 1")
         flags = {"cf": f"{rw} >> {bits}", "of": of}
     else:
-        if name == "shl":
+        if name == "shl" and bits == 64:         # the last bit out is bit 64 - c: no 128-bit intermediate
+            r = e.let(f"({a} << {c}) & {m:#x}")
+            out = f"({a} >> {64 - int(c)})" if c.isdigit() else f"({a} >> ((64 - {c}) & 63))"
+            cf = f"{out} & 1"
+            of = f"(({r} >> {top}) ^ {out}) & 1"
+        elif name == "shl":
             r = e.let(f"({a} << {c}) & {m:#x}")
             cf = f"(({a} << {c}) >> {bits}) & 1"
             of = f"(({r} >> {top}) ^ (({a} << {c}) >> {bits})) & 1"

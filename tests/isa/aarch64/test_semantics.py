@@ -33,6 +33,7 @@ from __future__ import annotations
 import collections
 import random
 
+import capstone
 import pytest
 
 from machr.isa.aarch64 import ISA
@@ -195,3 +196,46 @@ def test_unmapped_store_pair_changes_nothing():
     st, _, exit_ = run("a9000424", {"x1": DATA + 0xFF8 - 0, "x4": 1}, mem)   # stp x4, x1, [x1]
     assert isinstance(exit_, MemFault)
     assert mem.read_bytes(DATA + 0xFF8, 8) == bytes(8) and mem.writes == []
+
+
+# Operands at the edges of shifts, multiply-high and division: counts 0, 1, 31, 32, 33, 63, 64 and above
+# (Rm is taken mod the width), sign bits, INT_MIN / -1 at both widths, division by zero.
+EDGE_VALUES = (0, 1, 2, 31, 32, 33, 63, 64, 65, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x1_0000_001F,
+               0x7FFFFFFFFFFFFFFF, 0x8000000000000000, 0x8000000000000001, 0xFFFFFFFFFFFFFFFF,
+               0xFFFFFFFF80000000, 0x123456789ABCDEF0)
+EDGE_WORDS = {
+    "9ac22020": "lslv x0, x1, x2", "9ac22420": "lsrv x0, x1, x2", "9ac22820": "asrv x0, x1, x2",
+    "9ac22c20": "rorv x0, x1, x2", "1ac22020": "lslv w0, w1, w2", "1ac22420": "lsrv w0, w1, w2",
+    "1ac22820": "asrv w0, w1, w2", "1ac22c20": "rorv w0, w1, w2", "9bc27c20": "umulh x0, x1, x2",
+    "9b427c20": "smulh x0, x1, x2", "9ac20820": "udiv x0, x1, x2", "9ac20c20": "sdiv x0, x1, x2",
+    "1ac20820": "udiv w0, w1, w2", "1ac20c20": "sdiv w0, w1, w2",
+}
+
+
+@pytest.mark.parametrize("hexword", sorted(EDGE_WORDS), ids=lambda w: EDGE_WORDS[w].split(",")[0].replace(" ", "-"))
+def test_shift_mulh_div_edges_match_unicorn(ref, hexword):
+    word = bytes.fromhex(hexword)[::-1]
+    insn = ISA.decode(word, CODE)
+    rnd = random.Random(hexword)
+    failures = []
+    for a in EDGE_VALUES:
+        for b in EDGE_VALUES:
+            st = random_state(rnd, insn)
+            st.update(x1=a, x2=b)
+            diffs = ref.compare(word, st)
+            if diffs:
+                failures.append(f"{insn} x1={a:#x} x2={b:#x}: {diffs[:3]}")
+    assert not failures, "\n".join(failures[:20])
+
+
+@pytest.mark.parametrize("hexword", ["d50b7b21", "d50b7521", "d50b7e21", "d50b7a21"])
+def test_cache_maintenance_is_a_nop(ref, hexword):
+    """dc cvau/civac/cvac, ic ivau: decoded as capstone does, nothing changes (coherent memory, see t_sys)."""
+    word = bytes.fromhex(hexword)[::-1]
+    insn = ISA.decode(word, CODE)
+    cs = next(capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM).disasm(word, CODE))
+    assert (insn.mnemonic, insn.op_str) == (cs.mnemonic, cs.op_str)
+    st = random_state(random.Random(hexword), insn)
+    st["x1"] = DATA + 0x40
+    assert ISA.translate(insn) == []
+    assert ref.compare(word, st) == []

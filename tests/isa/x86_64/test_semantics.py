@@ -18,7 +18,7 @@ from machr.isa.x86_64.encoding import ENCODINGS
 from machr.isa.x86_64.helpers import VENDOR
 from machr.machine.exits import EXIT_ARITH, EXIT_BREAKPOINT, EXIT_TRAP, EXIT_UNDEFINED, EXIT_YIELD, GuestExit
 from tests.isa.harness import FlatMemory, run_insn
-from tests.isa.x86_64.unicorn_ref import CODE, DATA, DATA_SIZE, Unicorn, compare_one, random_state
+from tests.isa.x86_64.unicorn_ref import CODE, DATA, DATA_SIZE, UNDEFINED_FLAGS, Unicorn, compare_one, random_state
 
 SYSTEM = {"syscall", "int3", "ud2", "hlt", "cpuid", "rdtsc"}     # checked below, not against Unicorn
 FLAG_FORMS = {"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test", "inc", "dec", "neg", "mul",
@@ -142,3 +142,53 @@ def test_push_pop_flags_image():
     popf = ISA.decode(bytes.fromhex("9d"), CODE)
     s, _, _ = run_insn(ISA, popf, s, mem)
     assert (s["cf"], s["of"], s["df"], s["zf"], s["rsp"]) == (1, 1, 1, 0, DATA + 0x100)
+
+
+# Operands at the edges of shifts by cl, 64-bit multiplies and division: counts 0, 1, 31, 32, 33, 63 and
+# one the mask folds (64), sign bits, INT_MIN / -1, division by zero, quotients one past the range.
+EDGE_VALUES = (0, 1, 31, 32, 33, 63, 64, 0x80, 0x8000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x7FFFFFFFFFFFFFFF,
+               0x8000000000000000, 0x8000000000000001, 0xFFFFFFFFFFFFFFFF, 0x123456789ABCDEF0)
+EDGE_CODES = {
+    "48d3e0": "shl rax, cl", "48d3e8": "shr rax, cl", "48d3f8": "sar rax, cl", "48d3c0": "rol rax, cl",
+    "48d3c8": "ror rax, cl", "d3e2": "shl edx, cl", "d3ea": "shr edx, cl", "d3fa": "sar edx, cl",
+    "d3c2": "rol edx, cl", "d3ca": "ror edx, cl", "d2fa": "sar dl, cl", "66d3e6": "shl si, cl", "d2c3": "rol bl, cl",
+    "48f7e6": "mul rsi", "48f7ee": "imul rsi", "480faffe": "imul rdi, rsi", "486bfefd": "imul rdi, rsi, -3",
+    "f7e6": "mul esi", "f7ee": "imul esi", "48f7f6": "div rsi", "48f7fe": "idiv rsi", "f7f6": "div esi",
+    "f7fe": "idiv esi", "66f7f6": "div si", "40f6fe": "idiv sil",
+}
+
+
+@pytest.mark.parametrize("code", sorted(EDGE_CODES), ids=lambda c: EDGE_CODES[c].replace(", ", "-").replace(" ", "-"))
+def test_shift_mul_div_edges_match_unicorn(code, unicorn_cpu):
+    """Every pair of edge values as (rax, rcx) for shifts, (rax/rdx:rax, rsi) and (rsi, rdi) for mul and div."""
+    insn = ISA.decode(bytes.fromhex(code), CODE)
+    assert str(insn) == EDGE_CODES[code]
+    rng = random.Random(code)
+    failures = []
+    for a in EDGE_VALUES:
+        for b in EDGE_VALUES:
+            state = random_state(rng)
+            if insn.form in ("div", "idiv"):       # rdx: a quotient that fits, the sign of rax, or random bits
+                state["rdx"] = rng.choice((0, b >> 1, 0xFFFFFFFFFFFFFFFF if a >> 63 else 0, state["rdx"]))
+            state.update(rax=a, rdx=state["rdx"], rcx=b, rsi=b, rdi=a, rbx=a)
+            data = bytes(DATA_SIZE)
+            ref, ref_pc, _, fault = unicorn_cpu.run(bytes.fromhex(code), state, data)
+            mem = FlatMemory()
+            mem.map(DATA, data)
+            ours, pc, exit_ = run_insn(ISA, insn, state, mem)
+            if fault is not None:                  # #DE: the state stays as it was, at the instruction
+                if not (exit_ is not None and exit_.reason == EXIT_ARITH and exit_.after is False):
+                    failures.append(f"{insn} {a:#x} {b:#x}: Unicorn {fault}, ours {exit_!r}")
+                ref, ref_pc, pc = state, CODE, CODE
+            elif exit_ is not None:
+                failures.append(f"{insn} {a:#x} {b:#x}: we exited ({exit_!r}), Unicorn did not")
+            masked = UNDEFINED_FLAGS.get(insn.form, set())
+            count = b & (0x3F if insn.fields["osz"] == 64 else 0x1F)
+            if "of1" in masked and count != 1:
+                masked = masked | {"of"}
+            if insn.form in ("shl", "shr") and count >= insn.fields["ops"][0][2]:
+                masked = masked | {"cf"}           # SDM: CF undefined for counts >= the operand size
+            diffs = [f"{k} = {ours[k]:#x}, Unicorn {ref[k]:#x}" for k in ref if k not in masked and ours[k] != ref[k]]
+            if diffs or pc != ref_pc:
+                failures.append(f"{insn} a={a:#x} b={b:#x} rdx={state['rdx']:#x}: {diffs[:4]} pc {pc:#x}/{ref_pc:#x}")
+    assert not failures, "\n".join(failures[:20])
