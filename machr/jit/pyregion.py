@@ -9,25 +9,34 @@ the blocks (semantics written once), shaped for CPython:
 * guest state variables are loaded into locals once at entry and stored
   back once at exit, not per block;
 * the dispatch is a `while True: if _pc == A: ... elif _pc == B: ...`
-  chain, hottest block first; a pc that is no block of the region leaves;
-* flags: a flag that every successor in the region assigns before reading
-  it (or exiting) is dead at the block's end.  Its last assignment is
-  *sunk* (machr.jit.translator.plan_flags) to the paths that leave the
-  region after that block — the budget test and the edges to successors
-  outside the region — so every exit still sees the architectural state;
-* expressions are simplified with what is known of each value's width
-  (machr.jit.simplify), and the TLB hit path of loads and stores is
-  inlined (machr.machine.mmu.inline_load / inline_store).
+  chain, hottest block first; a pc that is no block of the region leaves.
+  After a block, its successors in the region follow inline (a second,
+  nested test of `_pc`), so the hot paths pay the dispatch once per two
+  blocks;
+* flags are *deferred*: a flag the region does not read before the next
+  block that assigns flags is not computed; `_fl` names the block that
+  left it, and its assignment runs where the state leaves the locals —
+  at the exit (into R), at a fault, for the trace hook.  A fault in the
+  middle of a block recomputes the flags the block itself dropped before
+  it (machr.jit.translator.plan_flags_at_exits).  A flag read once, by the
+  branch after the compare, is replaced there by its expression;
+* widths: what is known of each value's width simplifies the expressions
+  (machr.jit.simplify), within blocks and across them — a forward dataflow
+  over the region's edges gives the widths every block may assume at its
+  entry (`_region_widths`).  Where the region is entered they are checked
+  (`_ready_test`); until they hold, the blocks run in their general form;
+* the TLB hit path of loads and stores is inlined
+  (machr.machine.mmu.inline_load / inline_store).
 
 Scheduling is unchanged: the budget is tested after every block (all
 region blocks end at canonical boundaries), exactly where tier 1 and the
 interpreter test it.  A MemFault or guest exit in the middle of a block
-leaves the state of the interpreter: every flag is live at an instruction
-that may exit, state variables are stored from the locals, and the exit
-site `_x` (set before each such instruction) gives the pc and the retired
-count.  A store that makes the region invalid (code written) sets the
-budget to 0, so the region leaves at the end of that block, as tier 1
-would after the block.
+leaves the state of the interpreter: state variables are stored from the
+locals, flags are live or recomputed at an instruction that may exit, and
+the exit site `_x` (found from the line the exception was raised at)
+gives the pc and the retired count.  A store that makes the region
+invalid (code written) sets the budget to 0, so the region leaves at the
+end of that block, as tier 1 would after the block.
 
 With a trace hook (lockstep checks), a second variant of the function
 stores the whole state into R and calls the hook at every boundary
@@ -52,7 +61,8 @@ from functools import cached_property
 from machr.isa.base import Isa
 from machr.jit.region import _split_args
 from machr.jit.simplify import assigned_names, simplify_statements
-from machr.jit.translator import _NAME, Block, _forward_temps, insn_statements, plan_flags
+from machr.jit.translator import (_MAY_EXIT, _NAME, Block, _exposed_and_assigned, _flag_target, _forward_temps,
+                                  _plan_flags, insn_statements, plan_flags_at_exits, unrecomputable)
 from machr.machine.mmu import inline_load, inline_store
 
 PYHOT = 64                  # tier-1 dispatches of a block before it seeds a region (a power of 2)
@@ -206,34 +216,48 @@ def choose_blocks(isa: Isa, cache: dict[int, Block], seed: Block) -> list[Block]
 # --- code generation -----------------------------------------------------------
 
 
-def _liveness(isa: Isa, blocks: list[Block], pcs: set[int]) -> dict[int, set[str]]:
-    """live_out per block: flags some successor in the region may read before assigning (or exit with)."""
+def _liveness(isa: Isa, blocks: list[Block], renamed: list[list[list[str]]], pcs: set[int]) -> dict[int, set[str]]:
+    """Per block: the flags whose locals must hold their value at its end (the others are deferred, `_fl`).
+
+    A flag is needed at a block's entry if the block reads it before
+    assigning it (a fault does not count: `plan_flags_at_exits`), if it is
+    needed at the end and the block does not assign it, or if the block
+    assigns flags but not this one: that block clears what was deferred
+    before it (`_fl`), so only flags it assigns may have been left.
+    A computed target may be any block: every flag is needed there.  An
+    edge that leaves the region needs nothing (the exit computes what is
+    deferred).
+    """
     flags = isa.flag_vars
     infos = {b.pc: block_info(isa, b) for b in blocks}
-    live_in: dict[int, set[str]] = {b.pc: set() for b in blocks}
-    live_out: dict[int, set[str]] = {}
+    blocked = {b.pc: unrecomputable(isa, per_insn) for b, per_insn in zip(blocks, renamed, strict=True)}
+    need_in: dict[int, set[str]] = {b.pc: set() for b in blocks}
+    need_out: dict[int, set[str]] = {}
     changed = True
     while changed:
         changed = False
-        for b in blocks:
-            succ = infos[b.pc].succ
-            if succ is None or not succ & pcs:           # computed target, or leaves the region on every edge
+        for b, per_insn in zip(blocks, renamed, strict=True):
+            info = infos[b.pc]
+            if info.succ is None:
                 out = set(flags)
             else:
-                out = set()
-                for s in succ & pcs:
-                    out |= live_in[s] | (flags - infos[s].kills)
-            live_out[b.pc] = out
-            li = plan_flags(isa, _renamed(infos[b.pc].per_insn), out)[2]
-            if li != live_in[b.pc]:
-                live_in[b.pc] = li
+                out = set().union(*(need_in[s] for s in info.succ & pcs))
+            need_out[b.pc] = out
+            n = set(_plan_flags(isa, per_insn, out, blocked[b.pc])[2])
+            if info.kills:
+                n |= flags - info.kills
+            if n != need_in[b.pc]:
+                need_in[b.pc] = n
                 changed = True
-    return live_out
+    return need_out
 
 
-def _renamed(per_insn: list[list[str]]) -> list[list[str]]:
-    """Temporaries made unique per instruction (`_t0` of instruction 3 → `_t0_3`), so a sunk flag keeps its inputs."""
-    return [[_TEMP.sub(rf"\1_{k}", s) for s in stmts] for k, stmts in enumerate(per_insn)]
+def _renamed(per_insn: list[list[str]], block: int) -> list[list[str]]:
+    """Temporaries made unique per instruction and block (`_t0` of instruction 3 of the region's block 1 → `_t0_1_3`).
+
+    A sunk or deferred flag keeps its inputs: nothing else assigns them.
+    """
+    return [[_TEMP.sub(rf"\1_{block}_{k}", s) for s in stmts] for k, stmts in enumerate(per_insn)]
 
 
 def _entry_widths(isa: Isa) -> dict[str, int]:
@@ -249,55 +273,307 @@ def _entry_widths(isa: Isa) -> dict[str, int]:
 
 
 @dataclass
+class _Planned:
+    """One block's statements after flag planning, before simplification (which depends on known widths)."""
+
+    blk: Block
+    info: BlockInfo
+    kept: list[list[str]]           # per instruction
+    first_site: int                 # exit site of its first instruction
+    at_exit: list[list[str]]        # per instruction: flag assignments a fault there recomputes
+    deferred: list[str]             # flag assignments left to whoever needs the flags later (`_fl`)
+    assigns: list[set[str]]         # per instruction: the flags it assigns (kept or not)
+    fl: int | None = None           # the value it gives `_fl` at its end (None: leaves it)
+
+
+@dataclass
 class _BlockCode:
     blk: Block
     body: list[tuple[str, int]]     # (line, exit site: the instruction it belongs to)
-    sink: list[str]
-    exit_test: str                  # extra condition (edges leaving the region) under which the sink runs
 
 
 def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool) -> tuple[str, str, list[tuple[Block, int]]]:
     """(source, traced source, exit sites) of the region function `_region` over `blocks` (hottest first)."""
     pcs = {b.pc for b in blocks}
-    live_out = _liveness(isa, blocks, pcs)
-    entry_widths = _entry_widths(isa)
+    renamed = [[[_virtual_time(s, k) for s in stmts]
+                for k, stmts in enumerate(_renamed(block_info(isa, b).per_insn, i))] for i, b in enumerate(blocks)]
+    need_out = _liveness(isa, blocks, renamed, pcs)
     sites: list[tuple[Block, int]] = []
-    codes = []
-    mem_sites = [0]
-    for b in blocks:
+    planned = []
+    anywhere = {n for per_insn in renamed for stmts in per_insn for s in stmts for n in assigned_names(s)}
+    for b, per_insn in zip(blocks, renamed, strict=True):
         info = block_info(isa, b)
-        per_insn = [[_virtual_time(s, k) for s in stmts] for k, stmts in enumerate(_renamed(info.per_insn))]
-        kept, sunk, _ = plan_flags(isa, per_insn, live_out[b.pc])
-        fwd = _forward_temps(kept + [sunk])
-        kept, sunk = fwd[:-1], fwd[-1]
-        widths = dict(entry_widths)
-        body: list[tuple[str, int]] = []
-        mem = _MemoryInliner(mem_sites)
-        for k, stmts in enumerate(kept):
-            insn = b.insns[k]
-            site = len(sites)
-            sites.append((b, k))
-            if k == len(kept) - 1 and not info.unconditional:
-                body.append((f"_pc = {insn.pc + insn.length:#x}", site))
-            for stmt in simplify_statements(stmts, widths):
-                body += [(ln, site) for ln in mem.lines(stmt.replace("_npc", "_pc"))]
-        sink = simplify_statements(sunk, widths)
-        exit_test = ""
-        if sink and info.succ is not None and info.succ - pcs:
-            inside, outside = sorted(info.succ & pcs), sorted(info.succ - pcs)
-            assert inside, "a block that always leaves has every flag live at its end"
-            exit_test = (" or ".join(f"_pc == {p:#x}" for p in outside) if len(outside) <= len(inside)
-                         else " and ".join(f"_pc != {p:#x}" for p in inside))
-        codes.append(_BlockCode(b, body, sink, exit_test))
+        per_insn = _forward_flags(isa, per_insn, need_out[b.pc], anywhere)
+        plan = plan_flags_at_exits(isa, per_insn, need_out[b.pc])
+        deferred = [s for s in plan.sunk if _deferrable(s, per_insn, anywhere)]
+        kept = plan.kept[:-1] + [plan.kept[-1] + [s for s in plan.sunk if s not in deferred]]
+        # The deferred and fault-time assignments read temporaries as if at the end: constants fold into them.
+        inputs = {n for s in deferred + [s for st in plan.at_exit for s in st] for n in _TEMP.findall(s)}
+        fwd = _forward_temps(kept + [deferred] + plan.at_exit, keep=inputs)
+        n = len(kept)
+        assigns = [{f for s in stmts for f in assigned_names(s) & isa.flag_vars} for stmts in per_insn]
+        planned.append(_Planned(b, info, fwd[:n], len(sites), fwd[n + 1:], fwd[n], assigns))
+        sites += [(b, k) for k in range(b.ninsns)]
+    _number_deferrals(planned)
+    base, assumed = _region_widths(isa, planned, pcs)
+    mem_sites = [0]
+    codes = [_block_code(p, dict(assumed[p.blk.pc]), mem_sites) for p in planned]
+    ready = _ready_test(isa, planned, base, assumed)
+    generals = [_block_code(p, dict(base), mem_sites) for p in planned] if ready else []
     used: set[str] = set()
     assigned: set[str] = set()
-    for c in codes:
-        for s in [ln for ln, _ in c.body] + c.sink:
+    for c in codes + generals:
+        for s in [ln for ln, _ in c.body] + [s for p in planned for s in p.deferred]:
             used.update(n for n in _NAME.findall(s) if n in isa.state_vars)
             assigned.update(n for n in _assigned_state(s, isa))
-    src = _emit(isa, codes, used, assigned, sites, mem_sites[0], counts_hits, traced=False)
-    traced = _emit(isa, codes, used, assigned, sites, mem_sites[0], counts_hits, traced=True)
-    return src, traced, sites
+    deferred = _deferred_flags(isa, planned)
+    faults = _fault_flags(planned, deferred)
+    args = (generals, ready, codes, deferred, faults, used, assigned, sites, mem_sites[0], counts_hits)
+    return _emit(isa, *args, traced=False), _emit(isa, *args, traced=True), sites
+
+
+def _deferrable(s: str, per_insn: list[list[str]], anywhere: set[str]) -> bool:
+    """Can the sunk flag assignment `s` run later, anywhere in the region, with the same result?
+
+    Its inputs must be temporaries of its block (only that block assigns
+    them: `_renamed`), or names nothing in the region assigns; and it must
+    not come from an instruction that may fault, whose temporaries a second
+    run of the block could assign before faulting at that instruction.
+    """
+    rhs = s.partition(" = ")[2]
+    names = set(_NAME.findall(rhs))
+    temps = {n for n in names if _TEMP.fullmatch(n)}
+    if (names - temps) & anywhere or _MAY_EXIT.search(rhs):
+        return False
+    return not temps or not any(s in stmts for stmts in per_insn if any(_MAY_EXIT.search(x) for x in stmts))
+
+
+def _forward_flags(isa: Isa, per_insn: list[list[str]], need_out: set[str], anywhere: set[str]) -> list[list[str]]:
+    """A flag read once in its block and dead after that read: its expression in the reader instead.
+
+    Typically the conditional branch after a compare (`_npc = A if zf == 0
+    else B`): the flag's assignment, now read by nobody, is deferred like
+    the other flags (so it must be `_deferrable`), and the branch tests the
+    comparison itself (machr.jit.simplify folds `(x == 0) == 0`).  Nothing
+    between the assignment and the reader may assign a name it reads.
+    """
+    flags = isa.flag_vars
+    flat = [(k, s) for k, stmts in enumerate(per_insn) for s in stmts]
+    for i, (_, stmt) in enumerate(flat):
+        flag = _flag_target(stmt, flags)
+        if flag is None or not _deferrable(stmt, per_insn, anywhere):
+            continue
+        expr = stmt.partition(" = ")[2].strip()
+        inputs = set(_NAME.findall(expr))
+        readers, dead, clobbered = [], flag not in need_out, False
+        for j in range(i + 1, len(flat)):
+            s = flat[j][1]
+            names = _NAME.findall(s)
+            if flag in names and _flag_target(s, flags) != flag:
+                readers.append(j)
+            if flag in assigned_names(s):
+                dead = _flag_target(s, flags) == flag and flag not in _NAME.findall(s.partition(" = ")[2])
+                break
+            if not readers and assigned_names(s) & inputs:
+                clobbered = True
+        if len(readers) != 1 or not dead or clobbered:
+            continue
+        j = readers[0]
+        k, reader = flat[j]
+        if "\n" in reader or _NAME.findall(reader).count(flag) != 1:
+            continue
+        flat[j] = (k, re.sub(rf"\b{flag}\b", f"({expr})", reader))
+    out: list[list[str]] = [[] for _ in per_insn]
+    for k, s in flat:
+        out[k].append(s)
+    return out
+
+
+def _number_deferrals(planned: list[_Planned]) -> None:
+    """`_fl`: which block last left flags to be computed later (0: none); set at the end of blocks that assign flags.
+
+    Between a block that defers a flag and the next block that assigns any
+    flag, nothing assigns it: every flag that next block does not assign
+    is needed in its local (`_liveness`), so the deferred ones are among
+    those it assigns, and it replaces `_fl`.  The flags deferred are thus
+    those of block `_fl`, minus what the running block assigned already.
+    """
+    if not any(p.deferred for p in planned):
+        return
+    for i, p in enumerate(planned):
+        if p.deferred:
+            p.fl = i + 1
+        elif p.info.kills:
+            p.fl = 0
+
+
+Deferral = tuple[int, list[tuple[str, str, tuple[int, ...]]]]
+
+
+def _deferred_flags(isa: Isa, planned: list[_Planned]) -> list[Deferral]:
+    """Per block that defers flags: (its `_fl`, [(flag, expression, exit sites whose block assigned it before)])."""
+    flags = isa.flag_vars
+    assigned_before: dict[str, list[int]] = {f: [] for f in flags}
+    for q in planned:
+        before: set[str] = set()
+        for k, assigns in enumerate(q.assigns):
+            for f in before:
+                assigned_before[f].append(q.first_site + k)
+            before |= assigns
+    out = []
+    for p in planned:
+        if p.deferred:
+            out.append((p.fl, [(flag, expr, tuple(assigned_before[flag]))
+                               for flag, _, expr in (s.partition(" = ") for s in p.deferred)]))
+    return out
+
+
+def _fault_flags(planned: list[_Planned], deferred: list[Deferral]) -> list[str]:
+    """Lines of the fault handler that give the flags their values at the fault's site `_x`.
+
+    First those deferred by block `_fl`, unless the faulting block assigned
+    them before the site; then those the faulting block itself dropped
+    before the site (`FlagPlan.at_exit`).
+    """
+    lines = []
+    for i, (fl, assignments) in enumerate(deferred):
+        lines.append(f"{'el' if i else ''}if _fl == {fl}:")
+        by_sites: dict[tuple[int, ...], list[str]] = {}
+        for flag, expr, before in assignments:
+            by_sites.setdefault(before, []).append(f"{flag} = {expr}")
+        for before, stmts in by_sites.items():
+            if before:
+                lines.append(f"    if _x not in {before!r}:")
+            lines += [("        " if before else "    ") + s for s in stmts]
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for p in planned:
+        for k, stmts in enumerate(p.at_exit):
+            if stmts:
+                groups.setdefault(tuple(stmts), []).append(p.first_site + k)
+    for stmts, where in groups.items():
+        lines.append(f"if _x in {tuple(where)!r}:")
+        lines += ["    " + s for s in stmts]
+    return lines
+
+
+def _block_code(p: _Planned, widths: dict[str, int], mem_sites: list[int]) -> _BlockCode:
+    """The block's lines simplified with `widths` known at its entry (`widths` becomes those at its end)."""
+    b, info = p.blk, p.info
+    body: list[tuple[str, int]] = []
+    mem = _MemoryInliner(mem_sites)
+    for k, stmts in enumerate(p.kept):
+        insn = b.insns[k]
+        site = p.first_site + k
+        if k == len(p.kept) - 1 and not info.unconditional:
+            body.append((f"_pc = {insn.pc + insn.length:#x}", site))
+        for stmt in simplify_statements(stmts, widths):
+            body += [(ln, site) for ln in mem.lines(stmt.replace("_npc", "_pc"))]
+    if p.fl is not None:
+        body.append((f"_fl = {p.fl}", p.first_site + len(p.kept) - 1))
+    return _BlockCode(b, body)
+
+
+_WIDTH_ROUNDS = 16
+
+
+def _region_widths(isa: Isa, planned: list[_Planned], pcs: set[int]
+                   ) -> tuple[dict[str, int], dict[int, dict[str, int]]]:
+    """(register widths, widths each block may assume at its entry when a block of the region ran before it).
+
+    A forward dataflow over the region's edges: what a block assumes at
+    entry is the join (the wider bound; unknown if unknown on any edge) of
+    what its in-region predecessors know at their end, never less than the
+    ISA contract gives (state variables hold register-width values).
+    Iterated to a fixed point, so every edge inside the region keeps the
+    assumptions of the block it leads to; the region checks them only where
+    it is entered (`_ready_test`).  If they do not settle in
+    `_WIDTH_ROUNDS` rounds, nothing is assumed beyond the register widths.
+    """
+    base = _entry_widths(isa)
+    state = isa.state_vars
+    preds: dict[int, list[int]] = {pc: [] for pc in pcs}
+    for p in planned:
+        for s in _next_blocks(p, pcs):
+            preds[s].append(p.blk.pc)
+
+    def exit_widths(p: _Planned, widths: dict[str, int]) -> dict[str, int]:
+        widths = dict(widths)
+        for stmts in p.kept:
+            simplify_statements(stmts, widths)
+        return {n: w for n, w in widths.items() if n in state}
+
+    ends: dict[int, dict[str, int]] = {}           # blocks not analysed yet constrain nothing
+    for _ in range(_WIDTH_ROUNDS):
+        entry = {pc: _join([ends[q] for q in preds[pc] if q in ends], base) for pc in pcs}
+        new = {p.blk.pc: exit_widths(p, entry[p.blk.pc]) for p in planned}
+        if new == ends:
+            return base, entry
+        ends = new
+    return base, {pc: dict(base) for pc in pcs}
+
+
+def _next_blocks(p: _Planned, pcs: set[int]) -> set[int]:
+    """The blocks of the region that may run right after `p` (after a computed jump: any)."""
+    return pcs if p.info.succ is None else p.info.succ & pcs
+
+
+def _needed(isa: Isa, planned: list[_Planned], pcs: set[int]) -> dict[int, set[str]]:
+    """State variables whose value at each block's entry the region may read (before assigning it) while it stays in it.
+
+    Only their widths need to hold where the region's assumptions are checked.
+    """
+    exposed, assigned = {}, {}
+    for p in planned:
+        exposed[p.blk.pc], assigned[p.blk.pc] = _exposed_and_assigned(isa, [s for st in p.kept for s in st])
+    needed = {pc: set(exposed[pc]) for pc in pcs}
+    changed = True
+    while changed:
+        changed = False
+        for p in planned:
+            pc = p.blk.pc
+            more = set().union(*(needed[s] for s in _next_blocks(p, pcs))) - assigned[pc] - needed[pc]
+            if more:
+                needed[pc] |= more
+                changed = True
+    return needed
+
+
+def _ready_test(isa: Isa, planned: list[_Planned], base: dict[str, int], assumed: dict[int, dict[str, int]]) -> str:
+    """When the block at `_pc` may run with its assumed widths ("" if no block assumes more than `base`).
+
+    State variables are non-negative (machr.isa.base), so a bound is one comparison.
+    """
+    terms = []
+    plain = []
+    needed = _needed(isa, planned, set(assumed))
+    for p in planned:
+        pc = p.blk.pc
+        narrower = [f"{v} < {1 << w:#x}" for v, w in sorted(assumed[pc].items())
+                    if v in needed[pc] and w < base[v]]
+        if narrower:
+            terms.append(" and ".join([f"_pc == {pc:#x}"] + narrower))
+        else:
+            plain.append(pc)
+    if not terms:
+        return ""
+    if plain:
+        terms.append(f"_pc == {plain[0]:#x}" if len(plain) == 1
+                     else f"_pc in ({', '.join(f'{pc:#x}' for pc in plain)})")
+    return " or ".join(terms)
+
+
+def _join(ends: list[dict[str, int]], base: dict[str, int]) -> dict[str, int]:
+    """Widths that hold on every one of `ends` (the wider of two bounds), capped by the register widths `base`.
+
+    Only variables the contract bounds are assumed anything of: the
+    region's entry check (`_ready_test`) relies on their being non-negative.
+    """
+    if not ends:
+        return dict(base)
+    out = dict(base)
+    for name in set(base).intersection(*ends):
+        out[name] = min(base[name], max(e[name] for e in ends))
+    return out
 
 
 _ASSIGN_TARGET = re.compile(r"^\s*([A-Za-z_][\w\s,]*?)\s*(?:[-+*/%&|^@]|<<|>>|//|\*\*)?=(?!=)", re.M)
@@ -394,21 +670,59 @@ _FAST = ("_rtag", "_wtag", "_base", "_buf", "_uH", "_uI", "_uQ", "_pH", "_pI", "
          "ld8", "ld16", "ld32", "ld64", "ld128", "st8", "st16", "st32", "st64", "st128")
 
 
-def _emit(isa: Isa, codes: list[_BlockCode], used: set[str], assigned: set[str],
-          sites: list[tuple[Block, int]], mem_sites: int, counts_hits: bool, traced: bool) -> str:
-    """The region function's text.  An exit's site is found from the line it was raised at (no per-instruction cost)."""
+def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCode],
+          deferred: list[Deferral], faults: list[str], used: set[str],
+          assigned: set[str], sites: list[tuple[Block, int]], mem_sites: int, counts_hits: bool,
+          traced: bool) -> str:
+    """The region function's text.  An exit's site is found from the line it was raised at (no per-instruction cost).
+
+    `codes` assume the widths `_region_widths` found; until `ready` holds
+    (on entry, where nothing is known of the registers beyond their
+    width), the blocks run in their general form (`generals`) instead.
+    Deferred flags are computed where the state leaves the locals: at the
+    exit (into R), at a fault (`_fault_flags`), and for the trace hook.
+    """
     pcslot = isa.pc_slot
     order = [v for v in isa.state_vars if v in used or v in assigned]
     stores = [isa.state_vars[v].store.format(v=v) for v in isa.state_vars if v in assigned]
+    # A deferred flag goes straight into R (its local keeps its value: `_fl` still tells it is stale).
+    flush = [ln for i, (fl, assignments) in enumerate(deferred)
+             for ln in [f"{'el' if i else ''}if _fl == {fl}:"]
+             + ["    " + isa.state_vars[flag].store.format(v=expr) for flag, expr, _ in assignments]]
+    hit = {c.blk.pc: i for i, c in enumerate(codes)}
     hits = "(" + "".join(f"_h{i}, " for i in range(len(codes))) + ")" if counts_hits else "None"
-    text = "\n".join(ln for c in codes for ln, _ in c.body)
-    fast = [n for n in _FAST if re.search(rf"\b{n}\b", text)]
+    words = {w for c in codes + generals for ln, _ in c.body for w in _NAME.findall(ln)}
+    fast = [n for n in _FAST if n in words]
     out: list[str] = []
     line_site: list[int] = []
 
     def emit(line: str, site: int = -1) -> None:
         out.append(line)
         line_site.append(site)
+
+    members = tuple(c.blk.pc for c in codes)
+
+    def block(c: _BlockCode, ind: str) -> None:
+        for ln, site in c.body:
+            emit(ind + ln, site)
+        emit(f"{ind}_ret += {c.blk.ninsns}")
+        if counts_hits:
+            emit(f"{ind}_h{hit[c.blk.pc]} += 1")
+        emit(f"{ind}if _ret >= _bud:")
+        emit(ind + "    break")
+        if traced:
+            emit(f"{ind}if _pc not in {members!r}:")
+            emit(ind + "    break")
+            for ln in stores + flush + [f"R[{pcslot}] = _pc", "_trace(R, _clk + _ret)"]:
+                emit(ind + ln)
+
+    def chain(blocks: list[_BlockCode], ind: str, follow: dict[int, list[_BlockCode]]) -> None:
+        for i, c in enumerate(blocks):
+            emit(f"{ind}{'if' if i == 0 else 'elif'} _pc == {c.blk.pc:#x}:")
+            block(c, ind + "    ")
+            for k, f in enumerate(follow.get(c.blk.pc, ())):
+                emit(f"{ind}    {'if' if k == 0 else 'elif'} _pc == {f.blk.pc:#x}:")
+                block(f, ind + "        ")
 
     emit(f"def _region(R, _bud, _clk{', _trace' if traced else ''}{''.join(f', {n}={n}' for n in fast)}):")
     for v in order:
@@ -418,31 +732,27 @@ def _emit(isa: Isa, codes: list[_BlockCode], used: set[str], assigned: set[str],
     if counts_hits:
         emit("    " + " = ".join(f"_h{i}" for i in range(len(codes))) + " = 0")
     if mem_sites:
-        emit("    " + " = ".join(f"_lp{i}" for i in range(mem_sites)) + " = -1")
+        emit("    " + " = ".join(f"_lo{i} = _hi{i}" for i in range(mem_sites)) + " = -1")
+    if deferred:
+        emit("    _fl = 0")
     emit("    try:")
-    emit("        while True:")
-    members = tuple(c.blk.pc for c in codes)
-    ind = " " * 16
-    for i, c in enumerate(codes):
-        emit(f"            {'if' if i == 0 else 'elif'} _pc == {c.blk.pc:#x}:")
-        for ln, site in c.body:
-            emit(ind + ln, site)
-        emit(f"{ind}_ret += {c.blk.ninsns}")
-        if counts_hits:
-            emit(f"{ind}_h{i} += 1")
-        emit(f"{ind}if _ret >= _bud{f' or {c.exit_test}' if c.exit_test else ''}:")
-        for ln in c.sink:
-            emit(ind + "    " + ln)
-        emit(ind + "    break")
-        if traced:
-            emit(f"{ind}if _pc not in {members!r}:")
-            emit(ind + "    break")
-            for ln in _materialize(isa, c.sink, stores) + [f"R[{pcslot}] = _pc", "_trace(R, _clk + _ret)"]:
-                emit(ind + ln)
-    emit("            else:")
-    emit("                break")
+    if ready:
+        emit(f"        while not ({ready}):")
+        chain(generals, " " * 12, {})
+        emit("            else:")
+        emit("                break")
+        emit("        else:")
+        ind = " " * 12
+    else:
+        ind = " " * 8
+    emit(f"{ind}while True:")
+    chain(codes, ind + "    ", _successors_inline(codes))
+    emit(f"{ind}    else:")
+    emit(f"{ind}        break")
     emit("    except (_GuestExit, _MemFault) as _e:")
     emit("        _x = @SITES@[_e.__traceback__.tb_lineno]")
+    for ln in faults:
+        emit("        " + ln)
     for s in stores:
         emit("        " + s)
     spcs = tuple(b.insns[k].pc for b, k in sites)
@@ -450,7 +760,7 @@ def _emit(isa: Isa, codes: list[_BlockCode], used: set[str], assigned: set[str],
     sk = tuple(k for _, k in sites)
     emit(f"        R[{pcslot}] = ({snext!r} if _e.after else {spcs!r})[_x]")
     emit(f"        return _ret + {sk!r}[_x] + _e.after, _e, _x, {hits}")
-    for s in stores:
+    for s in stores + flush:
         emit("    " + s)
     emit(f"    R[{pcslot}] = _pc")
     emit(f"    return _ret, None, 0, {hits}")
@@ -458,19 +768,24 @@ def _emit(isa: Isa, codes: list[_BlockCode], used: set[str], assigned: set[str],
     return "\n".join(out).replace("@SITES@", repr(table)) + "\n"
 
 
-def _materialize(isa: Isa, sink: list[str], stores: list[str]) -> list[str]:
-    """Lines that store the whole state (sunk flags computed into shadows `_s_<flag>`) without changing a local."""
-    shadows: dict[str, str] = {}
-    lines = []
-    for s in sink:
-        target, _, expr = s.partition(" = ")
-        for flag, shadow in shadows.items():
-            expr = re.sub(rf"\b{flag}\b", shadow, expr)
-        shadows[target] = f"_s_{target}"
-        lines.append(f"_s_{target} = {expr}")
-    lines += stores
-    lines += [isa.state_vars[f].store.format(v=shadow) for f, shadow in shadows.items()]
-    return lines
+def _successors_inline(codes: list[_BlockCode]) -> dict[int, list[_BlockCode]]:
+    """Per block: the blocks of the region that may follow it, to run right after it (hottest first).
+
+    The loop's dispatch (a chain of `_pc` tests and the jump back) is then
+    paid once per two blocks on the hot paths.  A copy of each successor
+    is made per predecessor: copies stop at as many instructions as the
+    region has (the code at most doubles).
+    """
+    pcs = {c.blk.pc: c for c in codes}
+    room = sum(c.blk.ninsns for c in codes)
+    follow: dict[int, list[_BlockCode]] = {}
+    for c in codes:
+        nxt = sorted((pcs[p] for p in c.blk.pyinfo.succ or () if p in pcs), key=codes.index)
+        size = sum(f.blk.ninsns for f in nxt)
+        if nxt and size <= room:
+            follow[c.blk.pc] = nxt
+            room -= size
+    return follow
 
 
 def _compile(src: str, env: dict, pc: int, name: str) -> Callable:

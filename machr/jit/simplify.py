@@ -12,11 +12,13 @@ is known about each local's width:
 * `int(c)` of a comparison (or of a value known to be a non-negative int)
   becomes `c`: a bool is an int in every use the statements make of it
   (arithmetic, indexing, storing into the register array);
-* `x + 0`, `x | 0`, `x ^ 0`, shifts by 0 and operations on two constants fold.
+* `x + 0`, `x | 0`, `x ^ 0`, shifts by 0 and operations on two constants fold;
+* a comparison compared with 0 or 1, or xor-ed with 1, becomes the
+  comparison or its negation (`(a == b) == 0` → `a != b`).
 
 Widths are upper bounds on the bit length of non-negative values; a value
 that may be negative (after a subtraction, a sign extension) or comes from a
-call has no known width.  State variables hold register-width values by the
+call has no known width, but for a load (`ld32(a)`: 32 bits).  State variables hold register-width values by the
 ISA contract (machr.isa.base), which gives their widths at block entry.
 Compound statements are left as written; the names they assign lose their
 known width.
@@ -25,8 +27,10 @@ known width.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
+_LOADS = {f"ld{bits}": bits for bits in (8, 16, 32, 64, 128)}      # a load's value is unsigned (machr.machine.mmu)
 _LOW_ONES = re.compile(r"&|\bint\(|\+ 0\b|\| 0\b|\^ 0\b")
 _MAX_SHIFT = 1024
 
@@ -39,38 +43,48 @@ def simplify_statements(stmts: list[str], widths: dict[str, int]) -> list[str]:
     """
     out = []
     for s in stmts:
-        if "\n" in s or not _LOW_ONES.search(s) and not _assigns_simple(s):
-            out.append(s)
-            _forget_assigned(s, widths)
-            continue
-        try:
-            tree = ast.parse(s)
-        except SyntaxError:
-            out.append(s)
-            _forget_assigned(s, widths)
-            continue
-        if len(tree.body) != 1:
-            out.append(s)
-            _forget_assigned(s, widths)
-            continue
-        node = tree.body[0]
-        simp = _Simplifier(widths)
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            node.value = simp.visit(node.value)
-            w = _width(node.value, widths)
-            name = node.targets[0].id
+        key = (s, tuple(widths.get(n) for n in _WORD.findall(s)))
+        done = _DONE.get(key)
+        if done is None:
+            if len(_DONE) >= _DONE_MAX:
+                _DONE.clear()
+            done = _DONE[key] = _simplify(s, widths)
+        text, updates = done
+        out.append(text)
+        for name, w in updates:
             if w is None:
                 widths.pop(name, None)
             else:
                 widths[name] = w
-            out.append(_unparse(node))
-        elif isinstance(node, ast.Expr):
-            node.value = simp.visit(node.value)
-            out.append(_unparse(node))
-        else:
-            out.append(s)
-            _forget_assigned(s, widths)
     return out
+
+
+# Simplified statements by (text, widths of the words in it): regions are made of the same few statements again,
+# and each block is simplified twice (machr.jit.pyregion's general and narrow forms).
+_DONE: dict[tuple[str, tuple[int | None, ...]], tuple[str, tuple[tuple[str, int | None], ...]]] = {}
+_DONE_MAX = 1 << 16
+
+
+def _simplify(s: str, widths: dict[str, int]) -> tuple[str, tuple[tuple[str, int | None], ...]]:
+    """(`s` rewritten, the widths it sets: (name, width or None for unknown)); `widths` is not changed."""
+    forget = ((name, None) for name in sorted(assigned_names(s)))
+    if "\n" in s or not _LOW_ONES.search(s) and not _assigns_simple(s):
+        return s, tuple(forget)
+    try:
+        tree = ast.parse(s)
+    except SyntaxError:
+        return s, tuple(forget)
+    if len(tree.body) != 1:
+        return s, tuple(forget)
+    node = tree.body[0]
+    simp = _Simplifier(widths)
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        node.value = simp.visit(node.value)
+        return _unparse(node), ((node.targets[0].id, _width(node.value, widths)),)
+    if isinstance(node, ast.Expr):
+        node.value = simp.visit(node.value)
+        return _unparse(node), ()
+    return s, tuple(forget)
 
 
 _DECIMAL = re.compile(r"(?<![\w.])(\d{4,})(?![\w.])")
@@ -94,18 +108,14 @@ _TARGETS = re.compile(r"^\s*([A-Za-z_][\w\s,]*?)\s*(?:[-+*/%&|^@]|<<|>>|//|\*\*)
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
-def assigned_names(s: str) -> set[str]:
+@functools.lru_cache(maxsize=1 << 14)
+def assigned_names(s: str) -> frozenset[str]:
     """Every name statement `s` may assign (any line, any form); a compound statement: every name it mentions."""
     if "\n" in s or s.startswith(("if ", "while ", "for ")):
-        return set(_WORD.findall(s))
+        return frozenset(_WORD.findall(s))
     out = {name for m in _TARGETS.finditer(s) for name in _WORD.findall(m.group(1))}
     out.update(re.findall(r"([A-Za-z_]\w*)\s*:=", s))
-    return out
-
-
-def _forget_assigned(s: str, widths: dict[str, int]) -> None:
-    for name in assigned_names(s):
-        widths.pop(name, None)
+    return frozenset(out)
 
 
 def _pure(node: ast.AST) -> bool:
@@ -139,6 +149,8 @@ def _width(node: ast.AST, widths: dict[str, int]) -> int | None:
     if isinstance(node, ast.Call):
         if isinstance(node.func, ast.Name) and node.func.id == "int" and len(node.args) == 1 and not node.keywords:
             return _width(node.args[0], widths)
+        if isinstance(node.func, ast.Name) and node.func.id in _LOADS:
+            return _LOADS[node.func.id]
         return None
     if not isinstance(node, ast.BinOp):
         return None
@@ -175,9 +187,33 @@ _ZERO_LEFT = (ast.Add, ast.BitOr, ast.BitXor)
 _ASSOCIATIVE = (ast.Add, ast.BitOr, ast.BitXor, ast.BitAnd)
 
 
+_NEGATED = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt}
+
+
+def _truth(node: ast.AST) -> bool:
+    """A single comparison (its value is a bool: 0 or 1)."""
+    return isinstance(node, ast.Compare) and len(node.ops) == 1
+
+
+def _negated(node: ast.Compare) -> ast.AST:
+    op = _NEGATED.get(type(node.ops[0]))
+    if op is None:
+        return ast.UnaryOp(ast.Not(), node)
+    return ast.Compare(node.left, [op()], node.comparators)
+
+
 class _Simplifier(ast.NodeTransformer):
     def __init__(self, widths: dict[str, int]):
         self.widths = widths
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        """A comparison's result compared with 0 or 1 (a flag's test, once the flag is forwarded): the comparison."""
+        self.generic_visit(node)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            c = _const(node.comparators[0])
+            if _truth(node.left) and c in (0, 1):
+                return node.left if (c == 1) == isinstance(node.ops[0], ast.Eq) else _negated(node.left)
+        return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
@@ -199,6 +235,8 @@ class _Simplifier(ast.NodeTransformer):
             inner = _const(node.left.right)
             if inner is not None and inner >= 0 and b >= 0:          # (x + 1) + 2 → x + 3
                 return self.visit_BinOp(ast.BinOp(node.left.left, node.op, ast.Constant(_FOLD[op](inner, b))))
+        if b == 1 and op is ast.BitXor and _truth(node.left):
+            return _negated(node.left)                 # (a == b) ^ 1 → a != b
         if b == 0 and op in _ZERO_RIGHT:
             return node.left
         if a == 0 and op in _ZERO_LEFT:

@@ -19,6 +19,7 @@ on the `Block` for `machr run --stats`, DDB and the numba tier.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -292,62 +293,116 @@ _TEMP_DEF = re.compile(r"^(_t\w*) = (.+)$")
 _SIMPLE = re.compile(r"^(\w+|0[xX][0-9a-fA-F]+)$")
 
 
-def _forward_temps(per_insn: list[list[str]]) -> list[list[str]]:
+def _forward_temps(per_insn: list[list[str]], keep: Collection[str] = ()) -> list[list[str]]:
     """Substitute temporaries that are read exactly once into their reader (Python pays per local).
 
     `_tX = E; ...; y = f(_tX)` becomes `y = f((E))` when nothing in between
     assigns a name E reads, E calls nothing that can fault, and `_tX` is not
     read again before it is redefined — within one instruction, or later in
     the block.  Semantics are unchanged: E is pure and evaluated once, at a
-    point where its inputs hold the same values.
+    point where its inputs hold the same values.  Temporaries in `keep`
+    (read by code that runs elsewhere) are only folded if constant.
     """
     flat = [(k, s) for k, stmts in enumerate(per_insn) for s in stmts]
-    changed = True
-    while changed:
-        changed = False
-        for i, (_, stmt) in enumerate(flat):
-            m = _TEMP_DEF.match(stmt)
-            if m is None or "\n" in stmt or _NEEDS_N.search(stmt):
-                continue
-            temp, expr = m.groups()
-            word = re.compile(rf"\b{temp}\b")
-            if word.search(expr):
-                continue
-            reads = [j for j in range(i + 1, len(flat)) if word.search(_after_target(flat[j][1], temp))]
-            redefs = [j for j in range(i + 1, len(flat)) if _TEMP_DEF.match(flat[j][1])
-                      and _TEMP_DEF.match(flat[j][1]).group(1) == temp]
-            end = redefs[0] if redefs else len(flat)
-            live_reads = [j for j in reads if j <= end]
-            literal = _INT_LITERAL.fullmatch(expr.strip())
-            if literal and live_reads and live_reads[-1] < end and all("\n" not in flat[j][1] for j in live_reads):
-                for j in live_reads:                 # a constant: fold it into every reader
-                    flat[j] = (flat[j][0], word.sub(expr.strip(), flat[j][1]))
-                del flat[i]
-                changed = True
-                break
-            if len(live_reads) != 1 or (live_reads[0] == end and not word.search(_TEMP_DEF.match(
-                    flat[end][1]).group(2))):
-                if not live_reads:                   # dead temporary
-                    del flat[i]
-                    changed = True
-                    break
-                continue
-            j = live_reads[0]
-            target = flat[j][1]
-            if "\n" in target or len(word.findall(target)) != 1:
-                continue
-            inputs = set(_NAME.findall(expr))
-            if any(set(_ASSIGNED.findall(flat[x][1])) & inputs or "\n" in flat[x][1] for x in range(i + 1, j)):
-                continue
-            repl = expr if _SIMPLE.match(expr) else f"({expr})"
-            flat[j] = (flat[j][0], target.replace(temp, repl) if _word_count(target, temp) == 1 else target)
-            del flat[i]
-            changed = True
-            break
+    start = 0
+    while (step := _forward_step(flat, start, keep)) is not None:
+        start = step
     out: list[list[str]] = [[] for _ in per_insn]
     for k, s in flat:
         out[k].append(s)
     return out
+
+
+def _forward_step(flat: list[tuple[int, str]], start: int, keep: Collection[str]) -> int | None:
+    """Apply the first substitution `_forward_temps` can make at or after `start`; None if there is none.
+
+    Returns where the search for the next one starts: nothing before it
+    could have changed.  The first substitution in the whole list is found
+    as if the search started at 0: a statement before `start` could only
+    become one if it shares a name with a statement the substitution
+    changed or removed.  (This keeps the output of the original
+    restart-from-the-top search, which tier 2's cache keys depend on, at a
+    fraction of its cost.)
+    """
+    n = len(flat)
+    for i in range(start, n):
+        stmt = flat[i][1]
+        m = _TEMP_DEF.match(stmt)
+        if m is None or "\n" in stmt or _NEEDS_N.search(stmt):
+            continue
+        temp, expr = m.groups()
+        word = _word(temp)
+        if word.search(expr):
+            continue
+        prefix = temp + " = "
+        end = n                                  # its first redefinition
+        live_reads = []                          # the reads up to there
+        for j in range(i + 1, n):
+            s = flat[j][1]
+            if temp in s and word.search(_after_target(s, temp)):
+                live_reads.append(j)
+            if s.startswith(prefix) and _TEMP_DEF.match(s):
+                end = j
+                break
+        literal = _INT_LITERAL.fullmatch(expr.strip())
+        if literal and live_reads and live_reads[-1] < end and all("\n" not in flat[j][1] for j in live_reads):
+            changed = [stmt] + [flat[j][1] for j in live_reads]
+            for j in live_reads:                 # a constant: fold it into every reader
+                flat[j] = (flat[j][0], word.sub(expr.strip(), flat[j][1]))
+            del flat[i]
+            return _restart(flat, i, changed)
+        if temp in keep:
+            continue
+        if len(live_reads) != 1 or (live_reads[0] == end and not word.search(_TEMP_DEF.match(
+                flat[end][1]).group(2))):
+            if not live_reads:                   # dead temporary
+                del flat[i]
+                return _restart(flat, i, [stmt])
+            continue
+        j = live_reads[0]
+        target = flat[j][1]
+        if "\n" in target or len(word.findall(target)) != 1:
+            continue
+        inputs = set(_NAME.findall(expr))
+        if any(set(_ASSIGNED.findall(flat[x][1])) & inputs or "\n" in flat[x][1] for x in range(i + 1, j)):
+            continue
+        repl = expr if _SIMPLE.match(expr) else f"({expr})"
+        flat[j] = (flat[j][0], target.replace(temp, repl) if _word_count(target, temp) == 1 else target)
+        del flat[i]
+        return _restart(flat, i, [stmt, target])
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _word(name: str) -> re.Pattern:
+    """`name` as a whole word (temporaries are few: `_t0`, `_ta`, ... and their renamed forms)."""
+    return re.compile(rf"\b{name}\b")
+
+
+def _restart(flat: list[tuple[int, str]], i: int, changed: list[str]) -> int:
+    """Where the next search starts after the statements `changed` (as they were) at `i` and after were changed.
+
+    A temporary's definition before `i` depends only on the statements up
+    to its next definition, and only through temporaries: its own, and
+    those its expression reads (the removed statement assigned one).  So
+    the first definition before `i` whose temporary is not defined again
+    before `i` and which names a temporary the changed statements name is
+    where the search goes on; else at `i`.
+    """
+    names = {n for s in changed for n in _NAME.findall(s) if n.startswith("_t")}
+    first = i
+    later: set[str] = set()                      # temporaries defined between the one looked at and `i`
+    for a in range(i - 1, -1, -1):
+        s = flat[a][1]
+        if not s.startswith("_t"):
+            continue
+        m = _TEMP_DEF.match(s)
+        if m is None:
+            continue
+        if m.group(1) not in later and names.intersection(_NAME.findall(s)):
+            first = a
+        later.add(m.group(1))
+    return first
 
 
 def _word_count(stmt: str, name: str) -> int:
@@ -380,6 +435,52 @@ def plan_flags(isa: Isa, per_insn: list[list[str]], live_out: Collection[str]
     at the end of the block; otherwise it stays in `kept`.  `live_in` are the
     flags read before being assigned (or exposed by an exit).
     """
+    return _plan_flags(isa, per_insn, live_out, None)[:3]
+
+
+@dataclass
+class FlagPlan:
+    """`plan_flags` where memory faults recompute flags instead of reading them (see `plan_flags_at_exits`)."""
+
+    kept: list[list[str]]
+    sunk: list[str]
+    live_in: set[str]
+    at_exit: list[list[str]]        # per instruction: flag assignments to run if it faults (in order)
+
+
+def plan_flags_at_exits(isa: Isa, per_insn: list[list[str]], live_out: Collection[str],
+                        blocked: list[set[str] | None] | None = None) -> FlagPlan:
+    """`plan_flags`, but an instruction that may fault only on a memory access keeps no flag alive.
+
+    Such a fault reports the state before the instruction (memory accesses
+    come before any state write).  A flag assigned earlier in the block
+    whose assignment was dropped (dead, or sunk) is recomputed by the code
+    that handles the fault: `at_exit[k]` are the assignments to run for a
+    fault at instruction k.  That is possible only while nothing has
+    assigned a name the assignment reads; otherwise the flag stays live
+    there, as in `plan_flags`.  A flag the block has not assigned before
+    the fault is not live either: its value is the one the block was
+    entered with, which the caller must be able to give (a Python region
+    keeps it in its local or has the block that set it recompute it,
+    machr.jit.pyregion).  Instructions that may exit otherwise (`_exit`,
+    `raise`) or hold compound statements expose every flag, as before.
+    `blocked` is `unrecomputable(isa, per_insn)` if the caller has it.
+    """
+    if blocked is None:
+        blocked = unrecomputable(isa, per_insn)
+    kept, sunk, live_in, dropped = _plan_flags(isa, per_insn, live_out, blocked)
+    return FlagPlan(kept, sunk, live_in, _recomputed(isa, per_insn, dropped))
+
+
+def _memory_only(stmts: list[str]) -> bool:
+    """An instruction that may leave only by a memory fault, before it writes any state."""
+    return (any(_MAY_EXIT.search(s) for s in stmts)
+            and not any("\n" in s or "_exit(" in s or re.search(r"\braise\b", s) for s in stmts))
+
+
+def _plan_flags(isa: Isa, per_insn: list[list[str]], live_out: Collection[str], blocked: list[set[str] | None] | None
+                ) -> tuple[list[list[str]], list[str], set[str], set[tuple[int, int]]]:
+    """plan_flags; with `blocked`, the rule of `plan_flags_at_exits`.  Also returns the assignments dropped."""
     flags = isa.flag_vars
     live = set(live_out)
     can_sink = not flags <= live              # with every flag live at the end nothing is sunk
@@ -387,10 +488,13 @@ def plan_flags(isa: Isa, per_insn: list[list[str]], live_out: Collection[str]
     flags_later: set[str] = set()             # flags assigned after it (kept or sunk)
     out: list[list[str]] = []
     sunk: list[str] = []
-    for stmts in reversed(per_insn):
+    dropped: set[tuple[int, int]] = set()     # (instruction, statement) of the assignments not kept
+    for j in range(len(per_insn) - 1, -1, -1):
+        stmts = per_insn[j]
         may_exit = any(_MAY_EXIT.search(s) for s in stmts)
         kept: list[str] = []
-        for s in reversed(stmts):
+        for i in range(len(stmts) - 1, -1, -1):
+            s = stmts[i]
             target = _flag_target(s, flags)
             if target is None:
                 live.update(n for n in _NAME.findall(s) if n in flags)
@@ -401,19 +505,75 @@ def plan_flags(isa: Isa, per_insn: list[list[str]], live_out: Collection[str]
                     live.discard(target)
                     kept.append(s)
                 elif target in flags_later:
+                    dropped.add((j, i))
                     continue                  # overwritten before anyone reads it
                 elif reads & assigned_later:
                     kept.append(s)            # its inputs change later: compute it here
                 else:
                     sunk.append(s)
+                    dropped.add((j, i))
                 live.update(reads & flags)
                 flags_later.add(target)
             if can_sink:
                 assigned_later |= assigned_names(s)
-        if may_exit:
+        if blocked is not None and blocked[j] is not None:
+            live |= blocked[j]      # a fault here: flags it cannot recompute must hold their value
+        elif may_exit:
             live = set(flags)       # an exit before this instruction's writes exposes every flag
         out.append(kept[::-1])
-    return out[::-1], sunk[::-1], live
+    return out[::-1], sunk[::-1], live, dropped
+
+
+def unrecomputable(isa: Isa, per_insn: list[list[str]]) -> list[set[str] | None]:
+    """Per instruction that may fault only on memory (None for the others): flags a fault there cannot recompute.
+
+    Those whose last assignment before it reads a name assigned since (or
+    in the instruction itself), calls something, or was not a plain
+    `flag = expr` (`plan_flags_at_exits` keeps them live there).
+    """
+    flags = isa.flag_vars
+    reads: dict[str, set[str] | None] = {}    # flag -> names its last assignment reads (None: cannot run again)
+    since: dict[str, set[str]] = {}           # flag -> names assigned after its last assignment
+    out: list[set[str] | None] = []
+    for stmts in per_insn:
+        if _memory_only(stmts):
+            here = set().union(*(assigned_names(s) for s in stmts))
+            out.append({f for f, r in reads.items() if r is None or r & (since[f] | here)})
+        else:
+            out.append(None)
+        for s in stmts:
+            names = assigned_names(s)
+            for f in since:
+                since[f] |= names
+            target = _flag_target(s, flags)
+            if target is not None:
+                rhs = _rhs(s)
+                reads[target] = None if "(" in rhs and _CALL.search(rhs) else set(_NAME.findall(rhs))
+                since[target] = set()
+            for f in names & flags - {target}:
+                reads[f] = None               # assigned some other way: the local holds it (kept)
+                since[f] = set()
+    return out
+
+
+_CALL = re.compile(r"\b(?!int\()[A-Za-z_]\w*\s*\(")
+
+
+def _recomputed(isa: Isa, per_insn: list[list[str]], dropped: set[tuple[int, int]]) -> list[list[str]]:
+    """Per instruction: the dropped flag assignments that reach it (its fault must run them, in order)."""
+    flags = isa.flag_vars
+    last: dict[str, tuple[int, int]] = {}     # flag -> position of its last assignment so far
+    out: list[list[str]] = []
+    for j, stmts in enumerate(per_insn):
+        pending = sorted(pos for pos in last.values() if pos in dropped)
+        out.append([per_insn[a][b] for a, b in pending] if _memory_only(stmts) else [])
+        for i, s in enumerate(stmts):
+            target = _flag_target(s, flags)
+            if target is not None:
+                last[target] = (j, i)
+            for f in assigned_names(s) & flags - {target}:
+                last.pop(f, None)
+    return out
 
 
 def _flag_target(stmt: str, flags: frozenset[str]) -> str | None:

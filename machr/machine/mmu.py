@@ -221,10 +221,12 @@ def _access(tag: str, bits: int, a: str, use: str, slow: str, computed: bool, si
     The hit test: the TLB slot's tag for this kind of access holds the page,
     and the access does not cross the page.  `computed`: `_mv` / `_mi`
     already hold the page and slot of `a`.  `site` (code that inlines many
-    accesses): remember the page and host base of the last hit in locals
-    `_lp<site>` / `_hb<site>`, tested first; they are valid while the TLB
-    cannot change under the caller (no kernel code runs), and the caller
-    sets `_lp<site> = -1` before the first access.
+    accesses): remember the addresses the last hit's page serves for this
+    access and their distance to the host bytes, in locals `_lo<site>` /
+    `_hi<site>` / `_hd<site>`, tested first (one chained comparison, one
+    addition); they are valid while the TLB cannot change under the caller
+    (no kernel code runs), and the caller sets `_lo<site> = _hi<site> = -1`
+    before the first access.
     """
     last = PAGE_SIZE - bits // 8
     off = f"({a} & {PAGE_MASK:#x})"
@@ -233,10 +235,11 @@ def _access(tag: str, bits: int, a: str, use: str, slow: str, computed: bool, si
     if site is None:
         return head + [f"if {tag}[_mi] == _mv{fits}:", "    " + use.format(p=f"_base[_mi] | {off}"),
                        "else:", "    " + slow]
-    lp, hb = f"_lp{site}", f"_hb{site}"
-    return [f"if {a} >> {PAGE_SHIFT} == {lp}{fits}:", "    " + use.format(p=f"{hb} | {off}"), "else:",
-            *("    " + ln for ln in head), f"    if {tag}[_mi] == _mv{fits}:", f"        {lp} = _mv",
-            f"        {hb} = _base[_mi]", "        " + use.format(p=f"{hb} | {off}"), "    else:", "        " + slow]
+    lo, hi, hd = f"_lo{site}", f"_hi{site}", f"_hd{site}"
+    return [f"if {lo} <= {a} <= {hi}:", "    " + use.format(p=f"{a} + {hd}"), "else:",
+            *("    " + ln for ln in head), f"    if {tag}[_mi] == _mv{fits}:", f"        {lo} = _mv << {PAGE_SHIFT}",
+            f"        {hi} = {lo} + {last:#x}", f"        {hd} = _base[_mi] - {lo}",
+            "        " + use.format(p=f"{a} + {hd}"), "    else:", "        " + slow]
 
 
 def inline_load(bits: int, a: str, assign: str, slow: str, computed: bool = False,

@@ -41,6 +41,11 @@ def state(ex, R):
     return (ex.reason, ex.pc, ex.addr, ex.access, ex.retired, list(R))
 
 
+def quanta(engine, R, pmap, n):
+    """The states after 700 instructions (the region has formed), then after budgets of 1..n."""
+    return [state(engine.run(R, pmap, 700), R)] + [state(engine.run(R, pmap, budget), R) for budget in range(1, n + 1)]
+
+
 @pytest.mark.parametrize("arch", sorted(LOOPS))
 def test_loop_runs_in_a_region_to_the_interpreters_end(arch):
     ends = {}
@@ -58,9 +63,7 @@ def test_every_quantum_ends_at_the_interpreters_boundary(arch):
     runs = {}
     for tier in ("interp", "tier1"):
         engine, R, pmap = machine(arch, tier, DATA + 0xFF0)
-        states = [state(engine.run(R, pmap, 700), R)]
-        states += [state(engine.run(R, pmap, budget), R) for budget in range(1, 61)]
-        runs[tier] = states
+        runs[tier] = quanta(engine, R, pmap, 60)
     assert engine.stats.pyregions == 1 and engine.stats.pyregion_entries > 60
     assert all(s[0] == EXIT_QUANTUM for s in runs["interp"])
     for k, (a, b) in enumerate(zip(runs["interp"], runs["tier1"], strict=True)):
@@ -150,3 +153,124 @@ def test_a_block_whose_every_successor_is_outside_leaves_its_flags(arch):
     assert head.fn(expect) is None
     n, e, _, _ = region.fn(R, 1 << 20, 0)
     assert (n, e) == (head.ninsns, None) and list(R) == list(expect)
+
+
+# --- widths known across blocks ------------------------------------------------------------------------------------
+# x3 / rcx is 32 bits on every path of the loop (the block at `even` may drop its mask); x7 / rdi is 32 bits on one
+# path and 64 on the other (shifted left by 40), and the loop head, where the paths join, reads its low half
+# (lsr w6, w7 / mov edx, edi): a width taken from one path only would leak the high bits into x0 / rax.
+WIDTHS = {
+    "x86_64": (X86, bytes.fromhex("89fac1ea044801d083c10701cf49f7c001000000740448c1e72889cac1ea044801d049ffc049ffc9"
+                                  "75d60f0b"), 0x1A, "rcx", lambda n: {"r9": n, "rcx": 0xFFFFFFF0}),
+    "aarch64": (ARM, bytes.fromhex("e67c04530000068b631c0011e700030b9f0040f240000054e75c58d3667c04530000068b840400"
+                                   "91a50400f1a1feff5400000000"), 0x1C, "x3", lambda n: {"x5": n, "x3": 0xFFFFFFF0}),
+}
+
+
+def _widths_machine(arch, tier, iterations):
+    isa, code, _, _, regs = WIDTHS[arch]
+    return bare_engine(isa, code, regs(iterations), tier)
+
+
+@pytest.mark.parametrize("arch", sorted(WIDTHS))
+def test_widths_that_differ_by_path_are_joined(arch):
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = _widths_machine(arch, tier, 3000)
+        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    assert ends["interp"][0] == EXIT_UNDEFINED
+    assert ends["tier1"] == ends["interp"]
+    region = engine.pyregions[0]
+    assert engine.stats.pyregion_insns > 20000 and "while not (" in region.source    # some width is assumed
+
+
+@pytest.mark.parametrize("arch", sorted(WIDTHS))
+def test_a_region_entered_where_an_assumed_width_does_not_hold_runs_the_general_form(arch):
+    """Stop the loop at `even` once the region runs, make x3 / rcx 64 bits wide there, and go on: as the interpreter."""
+    isa, _, even, wide, _ = WIDTHS[arch]
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = _widths_machine(arch, tier, 3000)
+        ex = engine.run(R, pmap, 1500)
+        while R[isa.pc_slot] != CODE + even:
+            ex = engine.run(R, pmap, 1)
+            assert ex.reason == EXIT_QUANTUM
+        exec(isa.state_vars[wide].store.format(v="0x123456789abcdef"), {"R": R})
+        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    assert ends["interp"][0] == EXIT_UNDEFINED
+    assert ends["tier1"] == ends["interp"]
+    region = engine.pyregions[0]
+    assert f"_pc == {CODE + even:#x} and" in region.source and f"{wide} < 0x100000000" in region.source
+
+
+# x7 is 32 bits where the loop branches back to its head, and 64 bits where it jumps back through a register (br x9):
+# the blocks after a computed jump may be any, so the head may assume nothing of x7.
+COMPUTED = bytes.fromhex("e67c04530000068be70400119f0040f284040091a0000054e75c58d3a50400f18000005420011fd6a50400f1"
+                         "a1feff5400000000")
+
+
+def test_widths_after_a_computed_jump_are_joined_into_every_block():
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = bare_engine(ARM, COMPUTED, {"x5": 3000, "x9": CODE}, tier)
+        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    assert ends["interp"][0] == EXIT_UNDEFINED
+    assert ends["tier1"] == ends["interp"]
+    assert engine.stats.pyregion_insns > 20000
+
+
+# --- flags left to the next block ----------------------------------------------------------------------------------
+# `subs x4, x4, #3; b.hi q` (`sub r9, 3; ja q`) sets flags the loop reads only in that branch; the next block that
+# assigns flags (adds / add) comes after a load, so a fault at the load must see the flags of the subtraction, which
+# the region computes only then.  The fall-through block in between assigns no flag (aarch64) or all of them (x86).
+DEFERS = {
+    "x86_64": (X86, bytes.fromhex("4983e90377044983c1648b134883c3044801d04c39c375e80f0b"), 0xA,
+               lambda end: {"rbx": DATA, "r8": end, "r9": 1000}),
+    "aarch64": (ARM, bytes.fromhex("840c00f14800005484900191220040b921100091000002ab3f0008eb21ffff5400000000"), 0xC,
+                lambda end: {"x1": DATA, "x8": end, "x4": 1000}),
+}
+
+
+def _defers_machine(arch, tier, end):
+    isa, code, _, regs = DEFERS[arch]
+    engine, R, pmap = bare_engine(isa, code, regs(end), tier)
+    engine.mmu.store(DATA, WORDS)
+    return engine, R, pmap
+
+
+@pytest.mark.parametrize("arch", sorted(DEFERS))
+def test_flags_left_to_the_next_block_are_exact_at_a_fault_there(arch):
+    load = DEFERS[arch][2]
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = _defers_machine(arch, tier, DATA + 0x2000)
+        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    assert ends["interp"][:4] == (EXIT_PAGE_FAULT, CODE + load, DATA + 0x1000, ACCESS_READ)
+    assert ends["tier1"] == ends["interp"]
+    region = engine.pyregions[0]
+    assert engine.stats.pyregion_insns > 3000 and "_fl = " in region.source
+
+
+@pytest.mark.parametrize("arch", sorted(DEFERS))
+def test_flags_left_to_the_next_block_are_exact_at_every_boundary(arch):
+    runs = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = _defers_machine(arch, tier, DATA + 0xFF0)
+        states = quanta(engine, R, pmap, 39)
+        seen = []
+        engine.trace = lambda R, clock, seen=seen: seen.append((clock, tuple(R)))
+        states.append(state(engine.run(R, pmap, 1 << 20), R))
+        runs[tier] = (states, seen)
+    assert runs["interp"][0][-1][0] == EXIT_UNDEFINED and len(runs["interp"][1]) > 500
+    assert runs["tier1"] == runs["interp"]
+    assert engine.stats.pyregion_entries > 40
+
+
+@pytest.mark.parametrize("arch", sorted(LOOPS))
+def test_a_region_defers_the_flags_its_loop_does_not_read(arch):
+    """The loops of LOOPS read only the flag of the test that picks a path: the others are computed at exits only."""
+    engine, R, pmap = machine(arch, "tier1", DATA + 0xFF0)
+    engine.run(R, pmap, 1 << 20)
+    src = engine.pyregions[0].source
+    loop = src[src.index("while True:"):src.index("except")]
+    assert "_fl = " in loop and ("cf = " not in loop if arch == "x86_64" else "vf = " not in loop)

@@ -1,0 +1,55 @@
+"""Block translation helpers (machr.jit.translator): temporaries forwarded, flags planned."""
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from machr.isa.aarch64 import ISA as ARM
+from machr.jit.translator import _forward_step, _forward_temps, plan_flags_at_exits
+
+
+def forward_temps_from_the_top(per_insn):
+    """`_forward_temps` searching from the first statement again after each substitution (its rules, unoptimised)."""
+    flat = [(k, s) for k, stmts in enumerate(per_insn) for s in stmts]
+    while _forward_step(flat, 0, ()) is not None:
+        pass
+    out = [[] for _ in per_insn]
+    for k, s in flat:
+        out[k].append(s)
+    return out
+
+
+NAMES = ["_t0", "_t1", "_t2", "rax", "rcx"]
+operand = st.one_of(st.sampled_from(NAMES), st.sampled_from(["1", "7"]))
+expression = st.one_of(operand, st.builds(lambda a, op, b: f"{a} {op} {b}", operand, st.sampled_from("+&^"), operand),
+                       st.builds(lambda a: f"ld32({a})", operand))
+statement = st.one_of(
+    st.builds(lambda t, e: f"{t} = {e}", st.sampled_from(NAMES[:3]), expression),
+    st.builds(lambda t, e: f"{t} = {e}", st.sampled_from(NAMES), expression),
+    st.builds(lambda a, b: f"st32({a}, {b})", operand, operand),
+    st.builds(lambda a, t, e: f"if {a}:\n    {t} = {e}", operand, st.sampled_from(NAMES), expression),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(statement, max_size=6), min_size=1, max_size=6))
+@example([["_t0 = rax + 1", "_t1 = _t0", "rcx = _t0"]])     # the dead _t1 goes: _t0 has one reader left
+def test_forward_temps_resumes_where_the_search_from_the_top_would_find_the_next_substitution(per_insn):
+    assert _forward_temps([list(s) for s in per_insn]) == forward_temps_from_the_top([list(s) for s in per_insn])
+
+
+def test_a_fault_recomputes_the_flags_dropped_before_it():
+    """adds (flags dead: the next subs assigns them) ; ldr (may fault) ; subs ; b.ne (reads zf)."""
+    per_insn = [["_ta = x0", "_ts = _ta + x2", "nf = _ts >> 63 & 1", "zf = _ts & 0xffffffffffffffff == 0",
+                 "x0 = _ts & 0xffffffffffffffff"],
+                ["x3 = ld32(x1)"],
+                ["_tb = x4 - 1 & 0xffffffffffffffff", "nf = _tb >> 63", "zf = _tb == 0", "x4 = _tb"],
+                ["_npc = 0x10 if zf == 0 else 0x20"]]
+    plan = plan_flags_at_exits(ARM, per_insn, set())
+    assert plan.kept[0] == ["_ta = x0", "_ts = _ta + x2", "x0 = _ts & 0xffffffffffffffff"]
+    assert plan.at_exit[1] == ["nf = _ts >> 63 & 1", "zf = _ts & 0xffffffffffffffff == 0"]
+    assert plan.kept[2] == ["_tb = x4 - 1 & 0xffffffffffffffff", "zf = _tb == 0", "x4 = _tb"]
+    assert plan.sunk == ["nf = _tb >> 63"] and plan.live_in == set()
+    # an input assigned between the flag and the fault: the flag must hold its value there
+    per_insn[0].append("_ts = 5")
+    plan = plan_flags_at_exits(ARM, per_insn, set())
+    assert "zf = _ts & 0xffffffffffffffff == 0" in plan.kept[0] and plan.at_exit[1] == []
