@@ -265,7 +265,7 @@ class Engine:
                     if h == hot and blk.t2 != T2_CLAIMED:
                         tier2.request(cache, blk)
                         self._tier2_claims()
-                    if not h % PYHOT and blk.pyregion is None:
+                    if not h % PYHOT and h >= hot and blk.pyregion is None:
                         self._form_pyregion(cache, blk)
                     if not blk.boundary:
                         continue
@@ -278,7 +278,16 @@ class Engine:
 
     # --- Python regions (tier 1) ----------------------------------------------
     def _form_pyregion(self, cache: dict[int, Block], seed: Block) -> None:
-        """`seed` ran PYHOT more times in tier 1: compile a Python region around it, if it has a loop."""
+        """`seed` ran PYHOT more times in tier 1: compile a Python region around it, if it has a loop.
+
+        With tier 2 only from its threshold on (`hot`): a block that reaches
+        it becomes a tier-2 region at once when that region is in the disk
+        cache, and a Python region compiled on the way would be wasted (it
+        costs about as much as the thousand dispatches it saves).  Blocks
+        whose tier-2 region is still compiling, or that tier 2 cannot run,
+        keep running in tier 1 past the threshold and get a Python region
+        then.
+        """
         blocks = choose_blocks(self.isa, cache, seed)
         if blocks is None:
             return
