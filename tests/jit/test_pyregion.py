@@ -41,6 +41,15 @@ def state(ex, R):
     return (ex.reason, ex.pc, ex.addr, ex.access, ex.retired, list(R))
 
 
+def run_to_end(arch, data):
+    """The exit states of the interpreter and tier 1 running the loop over `data`, and the tier-1 engine."""
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = machine(arch, tier, data)
+        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    return ends, engine
+
+
 def quanta(engine, R, pmap, n):
     """The states after 700 instructions (the region has formed), then after budgets of 1..n."""
     return [state(engine.run(R, pmap, 700), R)] + [state(engine.run(R, pmap, budget), R) for budget in range(1, n + 1)]
@@ -48,10 +57,7 @@ def quanta(engine, R, pmap, n):
 
 @pytest.mark.parametrize("arch", sorted(LOOPS))
 def test_loop_runs_in_a_region_to_the_interpreters_end(arch):
-    ends = {}
-    for tier in ("interp", "tier1"):
-        engine, R, pmap = machine(arch, tier, DATA + 0xFF0)
-        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    ends, engine = run_to_end(arch, DATA + 0xFF0)
     assert ends["interp"][0] == EXIT_UNDEFINED
     assert ends["tier1"] == ends["interp"]
     assert engine.stats.pyregions == 1 and engine.stats.pyregion_insns > 3000
@@ -72,10 +78,7 @@ def test_every_quantum_ends_at_the_interpreters_boundary(arch):
 
 @pytest.mark.parametrize("arch", sorted(LOOPS))
 def test_fault_in_the_middle_of_a_region_is_precise(arch):
-    ends = {}
-    for tier in ("interp", "tier1"):
-        engine, R, pmap = machine(arch, tier, DATA + 0x2000)
-        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    ends, engine = run_to_end(arch, DATA + 0x2000)
     assert ends["interp"][:4] == (EXIT_PAGE_FAULT, CODE + (3 if arch == "x86_64" else 4), DATA + 0x1000, ACCESS_READ)
     assert ends["tier1"] == ends["interp"]
     assert engine.stats.pyregion_insns > 3000
