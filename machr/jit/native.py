@@ -1,56 +1,70 @@
-"""The tier-2 trampoline: region after region, natively, without returning to Python.
+"""Tier 2's numba side: memory access intrinsics, the trampoline, object code out.
 
-Every region is a `numba.cfunc` (machr.jit.region).  A region ends with
-LEAVE when the next pc is not one of its blocks; that pc is usually the
+Imported only where regions are compiled (the compile worker, or the engine
+when it compiles in-process); the engine runs compiled regions through
+machr.jit.loader, without numba.
+
+The trampoline runs region after region natively, without returning to
+Python.  Every region is a `numba.cfunc` (machr.jit.region).  A region ends
+with LEAVE when the next pc is not one of its blocks; that pc is usually the
 start of another region (a loop split over two regions, a call into a
 callee's region, the return to the caller's).  Going back to Python for
-that costs a dispatcher call, about 1 µs, the time tier 2 runs 100-2000
-guest instructions in, so a workload spread over many regions (Dhrystone's
-mix of small procedures) would spend most of its time in transitions.  The
-trampoline instead looks the pc up in an open-addressing table of the
-address space's region blocks (`keys` = block pcs, `fns` = the region's
-cfunc address) and calls the next region through its address: a few
-nanoseconds.  It returns to Python on any other exit (BUDGET, SLOW), on a
-pc without a region (LEAVE), or when the budget is used up at a block
-boundary (LEAVE: the engine does the canonical boundary check).
+that costs about 1 µs, the time tier 2 runs 100-2000 guest instructions in,
+so a workload spread over many regions (Dhrystone's mix of small
+procedures) would spend most of its time in transitions.  The trampoline
+instead looks the pc up in an open-addressing table of the address space's
+region blocks (`keys` = block pcs, `fns` = the region's cfunc address) and
+calls the next region through its address: a few nanoseconds.  It returns
+to Python on any other exit (BUDGET, SLOW), on a pc without a region
+(LEAVE), or when the budget is used up at a block boundary (LEAVE: the
+engine does the canonical boundary check).
 
 `call_region` is a numba intrinsic: an indirect call of a C function
-pointer with the data pointers of the arrays.  numba has no portable way to
-call a function whose address is only known at run time otherwise
-(first-class function values are typed per signature *and* bound at
-compile time of the caller).
+pointer.  numba has no portable way to call a function whose address is
+only known at run time otherwise (first-class function values are typed per
+signature *and* bound at compile time of the caller).
+
+Regions and the trampoline take raw pointers and are compiled without
+numba's reference-counting runtime (`CFUNC_OPTIONS`), so that their object
+code refers to nothing of numba's but the two GIL helpers of its cfunc
+error path, which machr.jit.loader defines.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import cfunc, types
 from numba.extending import intrinsic
 
-from machr.jit.region import LEAVE, X_BUDGET, X_CLOCK, X_RETIRED
+from machr.jit.loader import CompiledObject
+from machr.jit.region import LEAVE, X_BUDGET, X_CALLS, X_CLOCK, X_DONE, X_RETIRED
+
+CFUNC_OPTIONS = {"_nrt": False}
+_U = np.uint64
+# trampoline(keys, fns, mask, R, M8, RT, WT, BASE, X, pc_slot, budget, clock) -> last exit kind
+TRAMPOLINE_SIGNATURE = ("int64(CPointer(uint64), CPointer(uint64), uint64, CPointer(uint64), CPointer(uint8), "
+                        "CPointer(uint64), CPointer(uint64), CPointer(uint64), CPointer(int64), int64, int64, int64)")
 
 
 @intrinsic
 def call_region(typingctx, addr, R, M8, RT, WT, BASE, X):
-    """`((int64 (*)(R*, M8*, RT*, WT*, BASE*, X*)) addr)(...)` with the arrays' data pointers."""
+    """`((int64 (*)(R*, M8*, RT*, WT*, BASE*, X*)) addr)(R, M8, RT, WT, BASE, X)`."""
     sig = types.int64(addr, R, M8, RT, WT, BASE, X)
 
     def codegen(context, builder, signature, args):
-        def data(i):
-            return context.make_array(signature.args[i])(context, builder, args[i]).data
-
-        ptrs = [data(i) for i in range(1, 7)]
-        fnty = ir.FunctionType(ir.IntType(64), [p.type for p in ptrs])
-        return builder.call(builder.inttoptr(args[0], fnty.as_pointer()), ptrs)
+        fnty = ir.FunctionType(ir.IntType(64), [a.type for a in args[1:]])
+        return builder.call(builder.inttoptr(args[0], fnty.as_pointer()), args[1:])
 
     return sig, codegen
 
 
 def _memory_access(width: int, store: bool):
-    """Intrinsic `ldN(M8, p) -> uint64` / `stN(M8, p, v)`: an N-bit access at byte offset p of M8, any alignment.
+    """Intrinsic `ldN(M8, p) -> uint64` / `stN(M8, p, v)`: an N-bit access at byte offset p of M8 (a uint8 pointer).
 
-    One `load`/`store` with alignment 1 (a plain move on x86-64 and
+    Any alignment:
+
+    one `load`/`store` with alignment 1 (a plain move on x86-64 and
     AArch64 hosts), instead of an aligned typed view plus a byte loop for
     the unaligned case: fewer statements for numba's front end to type,
     which is most of a region's compile time.
@@ -61,8 +75,7 @@ def _memory_access(width: int, store: bool):
         sig = types.void(M8, p, *value) if store else types.uint64(M8, p)
 
         def codegen(context, builder, signature, args):
-            base = context.make_array(signature.args[0])(context, builder, args[0]).data
-            ptr = builder.bitcast(builder.gep(base, [args[1]]), ity.as_pointer())
+            ptr = builder.bitcast(builder.gep(args[0], [args[1]]), ity.as_pointer())
             if store:
                 v = args[2] if width == 64 else builder.trunc(args[2], ity)
                 builder.store(v, ptr, align=1)
@@ -86,22 +99,22 @@ ld8, ld16, ld32, ld64 = (_memory_access(w, False) for w in (8, 16, 32, 64))
 st8, st16, st32, st64 = (_memory_access(w, True) for w in (8, 16, 32, 64))
 
 
-@njit(cache=True)
-def run_regions(keys, fns, R, M8, RT, WT, BASE, X, pc_slot, budget, clock):
-    """Run regions from R's pc while the pc starts a region block; returns (last exit kind, retired, region calls).
+def trampoline(keys, fns, mask, R, M8, RT, WT, BASE, X, pc_slot, budget, clock):
+    """Run regions from R's pc while the pc starts a region block; returns the last exit kind.
 
-    A SLOW exit's block and index are in X, left by the region that took it.
+    X gets the instructions retired (X_DONE) and the region calls made
+    (X_CALLS); a SLOW exit's block and index are in X too, left by the
+    region that took it.  The probe is machr.jit.loader's `slot`.
     """
-    mask = keys.shape[0] - 1
     done = 0
     calls = 0
     kind = LEAVE
     while True:
         pc = R[pc_slot]
-        i = _slot(pc, mask)
-        while keys[i] != pc and keys[i] != 0:
-            i = (i + 1) & mask
-        if keys[i] == 0:
+        i = (pc ^ (pc >> _U(7))) & mask
+        while keys[i] != pc and keys[i] != _U(0):
+            i = (i + _U(1)) & mask
+        if keys[i] == _U(0):
             break
         X[X_BUDGET] = budget - done
         X[X_CLOCK] = clock + done
@@ -112,26 +125,24 @@ def run_regions(keys, fns, R, M8, RT, WT, BASE, X, pc_slot, budget, clock):
             break
         if done >= budget:
             break
-    return kind, done, calls
+    X[X_DONE] = done
+    X[X_CALLS] = calls
+    return kind
 
 
-@njit(cache=True)
-def _slot(pc, mask):
-    return (pc ^ (pc >> 7)) & mask
+def object_code(fn) -> CompiledObject:
+    """A compiled cfunc as machr.jit.loader loads it: its symbol, the symbols it needs, its object code.
+
+    The object code is what numba's own cache stores for it.
+    """
+    lib = fn._library
+    code = lib.serialize_using_object_code()[2][0]
+    module = lib._final_module
+    needs = sorted(g.name for g in (*module.functions, *module.global_variables)
+                   if g.is_declaration and not g.name.startswith("llvm."))
+    return CompiledObject(fn.native_name, tuple(needs), code)
 
 
-def region_table(entries: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """The open-addressing table `run_regions` probes: block pc -> region address, at most half full."""
-    size = 16
-    while size < 2 * len(entries):
-        size *= 2
-    keys = np.zeros(size, dtype=np.uint64)
-    fns = np.zeros(size, dtype=np.uint64)
-    mask = size - 1
-    for pc, addr in entries.items():
-        i = _slot.py_func(np.uint64(pc), np.uint64(mask))
-        while keys[i]:
-            i = (i + 1) & mask
-        keys[i] = pc
-        fns[i] = addr
-    return keys, fns
+def trampoline_object() -> CompiledObject:
+    """Compile the trampoline (only when no cached object of it exists: it takes a few tenths of a second)."""
+    return object_code(cfunc(TRAMPOLINE_SIGNATURE, **CFUNC_OPTIONS)(trampoline))

@@ -41,19 +41,19 @@ from pathlib import Path
 
 from machr.isa.base import Insn, Isa
 from machr.jit.translator import _INT_LITERAL, _NAME, _drop_dead_flags, _forward_temps, insn_statements
-from machr.machine.mmu import TLB_SIZE
 
 LEAVE, BUDGET, SLOW = 1, 2, 3
-# X (int64 exit record) slots: inputs budget, clock and the size of physical memory in bytes; outputs retired, block
-# pc and insn index of a SLOW exit.
-X_BUDGET, X_CLOCK, X_RETIRED, X_BLOCK, X_INDEX, X_MEMSIZE = range(6)
-X_SIZE = 6
-# A region is a C-callable function (numba.cfunc) over raw pointers, so that the trampoline
-# (machr.jit.native) can call one region after another natively.
+# X (int64 exit record) slots: inputs budget and clock; outputs retired, block pc and insn index of a SLOW exit;
+# the trampoline's totals (retired, region calls) for its caller.
+X_BUDGET, X_CLOCK, X_RETIRED, X_BLOCK, X_INDEX, X_DONE, X_CALLS = range(7)
+X_SIZE = 7
+# A region is a C-callable function (numba.cfunc) over raw pointers, indexed as arrays, so that the trampoline
+# (machr.jit.native) can call one region after another natively, and so that its object code needs nothing of
+# numba's runtime (machr.jit.loader loads it without numba).
 SIGNATURE = ("int64(CPointer(uint64), CPointer(uint8), CPointer(uint64), CPointer(uint64), CPointer(uint64), "
              "CPointer(int64))")
-ARGS = "Rp, M8p, RTp, WTp, BASEp, Xp"
-TRANSLATOR_VERSION = 4          # part of the on-disk cache key: bump when the generated code changes
+ARGS = "R, M8, RT, WT, BASE, X"
+TRANSLATOR_VERSION = 5          # part of the on-disk cache key: bump when the generated code changes
 
 _MEM_CALL = re.compile(r"\b(ld|st)(8|16|32|64|128)\(")
 _LOAD = re.compile(r"\bld(8|16|32|64)\(")
@@ -527,10 +527,7 @@ def region_source(isa: Isa, blocks: list[list[Insn]], name: str = "_region") -> 
                 used.update(n[:-3] for n in _NAME.findall(s) if n[-3:] in ("_lo", "_hi") and n[:-3] in wide)
                 lines.extend(_statement(s, bail, k))
         bodies.append((insns[0].pc, len(insns), lines))
-    out = [f"def {name}({ARGS}):", f"    X = carray(Xp, ({X_SIZE},))", f"    _msize = X[{X_MEMSIZE}]",
-           f"    R = carray(Rp, ({isa.nregs},))",
-           "    M8 = carray(M8p, (_msize,))",
-           *(f"    {t} = carray({t}p, ({TLB_SIZE},))" for t in ("RT", "WT", "BASE"))]
+    out = [f"def {name}({ARGS}):"]
     order = [v for v in isa.state_vars if v in used]
     out += [line for v in order for line in _state_load(isa, v, wide)]
     out += [f"    pc = R[{isa.pc_slot}]", f"    budget = X[{X_BUDGET}]", f"    clk = X[{X_CLOCK}]",
@@ -550,7 +547,7 @@ def region_source(isa: Isa, blocks: list[list[Insn]], name: str = "_region") -> 
     head = [f"{k} = _U({v:#x})" for v, k in consts.items()]
     head += [f"{t} = np.array({[site[i] for site in sites]!r}, dtype=np.{dt})"
              for i, (t, dt) in enumerate((("_SB", "int64"), ("_SK", "int64"), ("_SP", "uint64")))]
-    return "\n".join(head) + f"\n\n\n@cfunc({SIGNATURE!r}, cache=True)\n" + body + "\n"
+    return "\n".join(head) + f"\n\n\n@cfunc({SIGNATURE!r}, **CFUNC_OPTIONS)\n" + body + "\n"
 
 
 def _state_load(isa: Isa, v: str, wide: set[str]) -> list[str]:
@@ -638,8 +635,9 @@ def _split_args(args: str) -> tuple[str, str]:
 # The header of every region module: memory access intrinsics (machr.jit.native) and the uint64 type.
 HELPERS = '''
 import numpy as np
-from numba import carray, cfunc, njit
+from numba import cfunc, njit
 
+from machr.jit.native import CFUNC_OPTIONS
 from machr.jit.native import ld8 as _ld8, ld16 as _ld16, ld32 as _ld32, ld64 as _ld64
 from machr.jit.native import st8 as _st8, st16 as _st16, st32 as _st32, st64 as _st64
 

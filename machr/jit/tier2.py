@@ -16,20 +16,22 @@ sees only exits that need it (a pc no region has, the budget, a SLOW
 instruction).
 
 Compilation happens off the guest's critical path.  A region's source is
-written to the on-disk cache as a module `r_<key>.py` whose function is
-decorated with `cfunc(..., cache=True)`; the key is a hash of the source, which
-is a function of the code bytes, the ISA and `TRANSLATOR_VERSION`.  A worker
-process (the machine's second core) imports the module, which compiles it
-and writes numba's cache next to it, while tier 1 keeps running; the engine
-then polls and imports the module itself, which only loads the compiled
-code.  A second run of the same program finds the module and its numba
-cache and compiles nothing.  numba is imported only here, and only once a
-block is hot, so the interpreter's and tier 1's start-up never pay for it.
+written to the on-disk cache as a module `r_<key>.py`; the key is a hash of
+the source (a function of the code bytes, the ISA and
+`TRANSLATOR_VERSION`) and of the host (machr.jit.loader.HOST).  A worker
+process (the machine's second core) imports the module, which compiles its
+cfunc with numba, and stores the cfunc's object code as `r_<key>.o` while
+tier 1 keeps running; the engine polls, loads the object code through
+llvmlite (machr.jit.loader) and swaps the region in.  A second run of the
+same program finds `r_<key>.o` and compiles nothing.  The engine's process
+never imports numba (unless it compiles in-process, `background=False`):
+numba's import and target set-up take longer than a warm run's regions.
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
 import hashlib
 import importlib.util
 import multiprocessing
@@ -42,10 +44,12 @@ from pathlib import Path
 import numpy as np
 
 from machr.isa.base import Isa
+from machr.jit import loader
 from machr.jit.region import (
     HELPERS,
     TRANSLATOR_VERSION,
-    X_MEMSIZE,
+    X_CALLS,
+    X_DONE,
     X_SIZE,
     block_supported,
     region_source,
@@ -60,12 +64,12 @@ T2_UNKNOWN, T2_UNSUPPORTED, T2_SUPPORTED, T2_CLAIMED = 0, 1, 2, 3     # Block.t2
 
 
 def cache_dir() -> Path:
-    """Where compiled regions live: $MACHR_CACHE, else $XDG_CACHE_HOME/machr/numba (~/.cache/...)."""
+    """Where compiled regions live: $MACHR_CACHE, else $XDG_CACHE_HOME/machr/regions (~/.cache/...)."""
     env = os.environ.get("MACHR_CACHE")
     if env:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "machr" / "numba"
+    return Path(base) / "machr" / "regions"
 
 
 def numba_available() -> bool:
@@ -79,7 +83,7 @@ class Region:
     key: str
     blocks: dict[int, Block]
     cache: dict[int, Block]                   # the translation cache (address space) it was formed from
-    fn: object = None                         # the numba cfunc; its `.address` goes into the region table
+    address: int = 0                          # of its compiled function, loaded; goes into the region table
     queued_work: int = 0                      # _work() when it was queued for the worker
 
 
@@ -88,7 +92,7 @@ class Tier2Stats:
     regions: int = 0
     compiled: int = 0             # compiled in this run (not loaded from the disk cache)
     compile_seconds: float = 0.0  # worker or in-process numba compile time
-    load_seconds: float = 0.0     # importing regions (disk-cache loads) in the engine's process
+    load_seconds: float = 0.0     # loading regions' object code in the engine's process
     entries: int = 0              # calls of the trampoline from Python
     calls: int = 0                # region calls (the trampoline makes several per entry)
     insns: int = 0
@@ -97,7 +101,7 @@ class Tier2Stats:
 
 
 def _load_module(path: Path):
-    """Import a region module under its own name (numba's cached code refers to the module by name)."""
+    """Import a region module under its own name (which is in its cfunc's symbol)."""
     mod = sys.modules.get(path.stem)
     if mod is None:
         spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -111,20 +115,26 @@ def _load_module(path: Path):
     return mod
 
 
-def _cached(path: Path) -> bool:
-    """Does numba's cache already hold this region (an index file next to the module)?"""
-    pyc = path.parent / "__pycache__"
-    return pyc.is_dir() and any(p.name.startswith(path.stem + ".") and p.suffix == ".nbi" for p in pyc.iterdir())
+def _trampoline_path(directory: Path) -> Path:
+    import_spec = importlib.util.find_spec("machr.jit.native")
+    digest = hashlib.sha256(Path(import_spec.origin).read_bytes() + loader.HOST.encode()).hexdigest()[:24]
+    return directory / f"t_{digest}.o"
 
 
-def compile_region_file(path: str) -> float:
-    """Worker: import (= compile and cache) one region module; returns the seconds it took.
+def compile_region_file(path: str, trampoline: str) -> float:
+    """Compile one region module and store its object code next to it; returns the seconds it took.
 
-    The trampoline is imported first so that its compiled code is in numba's cache before the engine needs it.
+    The worker's (or, in-process, the engine's) side: this is where numba
+    runs.  The trampoline is compiled first if its object is missing, so
+    that it is there before the engine's first region is.
     """
+    from machr.jit import native
+
     t0 = time.perf_counter()
-    import machr.jit.native  # noqa: F401
-    _load_module(Path(path))
+    if not Path(trampoline).exists():
+        loader.write_object(Path(trampoline), native.trampoline_object())
+    src = Path(path)
+    loader.write_object(src.with_suffix(".o"), native.object_code(_load_module(src)._region))
     return time.perf_counter() - t0
 
 
@@ -141,14 +151,15 @@ class Tier2:
         self.job: tuple[object, Path, Region] | None = None     # the region the worker is compiling
         self.queue: list[tuple[Path, Region]] = []                # regions waiting for the worker
         mem = mmu.mem.np
-        self.mem_args = (mem, mmu.rtag_np.view(np.uint64), mmu.wtag_np.view(np.uint64), mmu.base_np.view(np.uint64))
         self.X = np.zeros(X_SIZE, dtype=np.int64)
-        self.X[X_MEMSIZE] = len(mem)
+        # The trampoline's pointer arguments (the arrays stay alive as long as the MMU and this object).
+        self.mem_args = tuple(a.ctypes.data for a in (mem, mmu.rtag_np, mmu.wtag_np, mmu.base_np, self.X))
+        self._trampoline = None
         # Per translation cache (address space, by id): block pc -> region address, and the probe table of it.
         self.entries: dict[int, dict[int, int]] = {}
-        self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.tables: dict[int, tuple[np.ndarray, np.ndarray, int, int, int]] = {}   # keys, fns, their addresses, mask
         self._R = None
-        self._Rv = None
+        self._Rp = 0
 
     # --- formation -------------------------------------------------------------
     def available(self, blk: Block) -> bool:
@@ -193,11 +204,21 @@ class Tier2:
         for blk in chosen:
             blk.t2 = T2_CLAIMED
         src = self.module_source(chosen)
-        key = hashlib.sha256(f"{self.isa.name}\0{TRANSLATOR_VERSION}\0{src}".encode()).hexdigest()[:24]
+        key = hashlib.sha256(f"{self.isa.name}\0{TRANSLATOR_VERSION}\0{loader.HOST}\0{src}".encode()).hexdigest()[:24]
         region = Region(key, {b.pc: b for b in chosen}, cache)
         path = self._write(key, src)
-        if _cached(path) or not self.background:
-            self._install(path, region, cold=not _cached(path))
+        if path.with_suffix(".o").exists():
+            self._install(path, region)
+            return
+        if not self.background:
+            try:
+                seconds = compile_region_file(str(path), str(_trampoline_path(self.dir)))
+            except Exception as e:             # noqa: BLE001 - a region numba rejects stays in tier 1
+                self._reject(region, e)
+                return
+            self.stats.compiled += 1
+            self.stats.compile_seconds += seconds
+            self._install(path, region)
             return
         region.queued_work = _work(region)
         self.queue.append((path, region))
@@ -221,7 +242,8 @@ class Tier2:
             return
         best = max(range(len(self.queue)), key=lambda i: _work(self.queue[i][1]) - self.queue[i][1].queued_work)
         path, region = self.queue.pop(best)
-        self.job = (_worker().apply_async(compile_region_file, (str(path),)), path, region)
+        self.job = (_worker().apply_async(compile_region_file, (str(path), str(_trampoline_path(self.dir)))),
+                    path, region)
 
     def module_source(self, blocks: list[Block]) -> str:
         consts = "".join(f"{k} = np.array({v.tolist()!r}, dtype=np.{v.dtype})\n"
@@ -231,7 +253,7 @@ class Tier2:
     def _write(self, key: str, src: str) -> Path:
         self.dir.mkdir(parents=True, exist_ok=True)
         path = self.dir / f"r_{key}.py"
-        if not path.exists():                 # never rewrite: numba's cache is keyed by the file's stamp
+        if not path.exists():
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(src)
             os.replace(tmp, path)
@@ -250,37 +272,36 @@ class Tier2:
             self._reject(region, e)
         else:
             self.stats.compiled += 1
-            self._install(path, region, cold=False)
+            self._install(path, region)
         self._submit()
 
-    def _install(self, path: Path, region: Region, cold: bool) -> None:
+    def _install(self, path: Path, region: Region) -> None:
+        """Load the region's object code (and the trampoline's, with the first region) and swap the region in."""
         t0 = time.perf_counter()
         try:
-            region.fn = _load_module(path)._region
+            ld = loader.loader()
+            region.address = ld.load(path.with_suffix(".o"))
+            if self._trampoline is None:
+                self._trampoline = loader.TRAMPOLINE(ld.load(_trampoline_path(self.dir)))
         except Exception as e:                 # noqa: BLE001
+            if isinstance(e, loader.DamagedObject):
+                e.path.unlink(missing_ok=True)          # compiled again next time
             self._reject(region, e)
             return
-        dt = time.perf_counter() - t0
-        if cold:
-            self.stats.compiled += 1
-            self.stats.compile_seconds += dt
-        else:
-            self.stats.load_seconds += dt
+        self.stats.load_seconds += time.perf_counter() - t0
         if not all(b.valid for b in region.blocks.values()):
             return                             # invalidated while compiling: dropped
         self.stats.regions += 1
         for b in region.blocks.values():
             b.region = region
-        self.entries.setdefault(id(region.cache), {}).update(dict.fromkeys(region.blocks, region.fn.address))
+        self.entries.setdefault(id(region.cache), {}).update(dict.fromkeys(region.blocks, region.address))
         self._retable(region.cache)
 
     def _retable(self, cache: dict[int, Block]) -> None:
-        from machr.jit.native import region_table, run_regions
-
-        self._run_regions = run_regions          # numba is imported here, when the first region is installed
         entries = self.entries.get(id(cache))
         if entries:
-            self.tables[id(cache)] = region_table(entries)
+            keys, fns = loader.region_table(entries)
+            self.tables[id(cache)] = (keys, fns, keys.ctypes.data, fns.ctypes.data, len(keys) - 1)
         else:                                  # the last region of the space went: forget it (ids are reused)
             self.entries.pop(id(cache), None)
             self.tables.pop(id(cache), None)
@@ -308,14 +329,15 @@ class Tier2:
         Returns (exit kind, instructions retired); X holds a SLOW exit's position.
         """
         if R is not self._R:
-            self._R, self._Rv = R, np.frombuffer(R, dtype=np.uint64)
-        keys, fns = self.tables[id(cache)]
+            self._R, self._Rp = R, ctypes.addressof(ctypes.c_char.from_buffer(R))
+        _, _, keys, fns, mask = self.tables[id(cache)]
         t0 = time.perf_counter()
-        kind, n, calls = self._run_regions(keys, fns, self._Rv, *self.mem_args, self.X, self.isa.pc_slot, budget, clock)
+        kind = self._trampoline(keys, fns, mask, self._Rp, *self.mem_args, self.isa.pc_slot, budget, clock)
         st = self.stats
         st.run_seconds += time.perf_counter() - t0
+        n = int(self.X[X_DONE])
         st.entries += 1
-        st.calls += calls
+        st.calls += int(self.X[X_CALLS])
         st.insns += n
         return kind, n
 
@@ -326,7 +348,7 @@ _POOL = None
 def _worker():
     """The one compile worker of this process (every engine shares it), started on first use.
 
-    At exit it is terminated: a compile in progress is abandoned (numba's cache files appear atomically).
+    At exit it is terminated: a compile in progress is abandoned (object files appear atomically).
     """
     global _POOL
     if _POOL is None:

@@ -56,8 +56,8 @@ def run_with_regions(arch, tier, cache, traced):
         t2.background, t2.dir = False, cache
         install, drop = t2._install, t2.drop
 
-        def recording_install(path, region, cold):
-            install(path, region, cold)
+        def recording_install(path, region):
+            install(path, region)
             if any(b.region is region for b in region.blocks.values()):
                 installed.append(sorted(region.blocks))
 

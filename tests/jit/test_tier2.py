@@ -7,13 +7,16 @@ here, so the loops are few and small and share one region cache.
 """
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from machr.console.plain import PlainConsole
 from machr.isa.aarch64 import ISA as ARM
 from machr.isa.x86_64 import ISA as X86
-from machr.jit import tier2
+from machr.jit import loader, tier2
 from machr.kernel.kern.startup import Kernel, load_elf_file
 from machr.machine.exits import ACCESS_READ, EXIT_BREAKPOINT, EXIT_PAGE_FAULT, EXIT_QUANTUM, EXIT_UNDEFINED
 from tests.conftest import firmware
@@ -112,6 +115,39 @@ def test_second_run_loads_regions_from_the_disk_cache(cache):
     assert st.regions == 1 and st.compiled == 0
 
 
+def test_damaged_object_in_the_disk_cache_is_compiled_again(tmp_path, capsys, monkeypatch):
+    """LLVM would crash on damaged object code: a cached object that fails its digest is not loaded but removed (its
+    blocks stay in tier 1 and the run's result is unchanged), and the next run compiles and loads it again."""
+    isa, code, regs = WALK["x86_64"]
+    _, r_i, _, ex_i = run(isa, code, regs, "interp", 1 << 20, tmp_path)
+    run(isa, code, regs, "jit", 1 << 20, tmp_path)
+    (obj,) = tmp_path.glob("r_*.o")
+    obj.write_bytes(obj.read_bytes()[:-100])
+    monkeypatch.setattr(loader, "_LOADER", None)        # as in a new process: nothing loaded yet
+    engine, r_j, _, ex_j = run(isa, code, regs, "jit", 1 << 20, tmp_path)
+    assert "damaged" in capsys.readouterr().err and not obj.exists()
+    assert engine.tier2.stats.regions == 0 and exit_state(ex_j, r_j) == exit_state(ex_i, r_i)
+    engine, _, _, _ = run(isa, code, regs, "jit", 1 << 20, tmp_path)
+    assert (engine.tier2.stats.regions, engine.tier2.stats.compiled) == (1, 1)
+
+
+def test_a_warm_run_loads_regions_without_numba(cache):
+    """The engine's process loads cached object code through llvmlite: numba (0.6-1 s to import and set up) stays
+    out of it."""
+    program = ("import sys\n"
+               "from pathlib import Path\n"
+               "from machr.isa.aarch64 import ISA\n"
+               "from tests.jit.machine import bare_engine\n"
+               f"engine, R, pmap = bare_engine(ISA, {WALK['aarch64'][1]!r}, {WALK['aarch64'][2]!r}, 'jit', "
+               "Path(sys.argv[1]))\n"
+               "engine.run(R, pmap, 1 << 20)\n"
+               "print(engine.tier2.stats.regions, engine.tier2.stats.compiled, 'numba' in sys.modules)\n")
+    run(*WALK["aarch64"], "jit", 1 << 20, cache)
+    out = subprocess.run([sys.executable, "-c", program, str(cache)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.split() == ["1", "0", "False"]
+
+
 def formations(arch, program, cache, install):
     """The (pc, hits) of every region's blocks, in the order tier 2 formed them, for one run of `program`."""
     image = load_elf_file(str(firmware(arch, program)), 1 << 47, 16 << 20)
@@ -126,7 +162,7 @@ def formations(arch, program, cache, install):
         start(cache, chosen)
 
     t2._start = record
-    t2._install = install_region if install else (lambda path, region, cold: None)
+    t2._install = install_region if install else (lambda path, region: None)
     kernel.boot(image, "small")
     assert kernel.run() == 0
     return formed, t2.stats.regions
