@@ -29,6 +29,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from machr.jit.worker import wait_for_workers
+
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware" / "build"
 WORKLOADS = ("crc", "list", "dhry", "matmul", "sieve", "fp")
@@ -103,6 +105,7 @@ def measure(arch: str, workload: str, tier: str, size: str, cache: str) -> Row:
     if tier == "jit-cold":
         shutil.rmtree(cache, ignore_errors=True)
     r = _child([arch, workload, tier, size], env)
+    wait_for_workers(Path(cache))     # regions left compiling at exit: the warm run finds them all
     return Row(arch, workload, tier, size, r["insns"], r["seconds"], r["compile_seconds"],
                r["insns"] / r["seconds"] / 1e6, r["rss_mib"], r["output"], tier2_mips=r["tier2_mips"],
                engine_mips=r["insns"] / r["engine_seconds"] / 1e6 if r["engine_seconds"] else 0.0)

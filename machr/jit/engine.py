@@ -122,6 +122,9 @@ class Engine:
         st.units_translated += 1
         st.insns_translated += len(insns)
         st.translate_seconds += time.perf_counter() - t0
+        if self.tier2 is not None:
+            self.tier2.translated(cache, blk)
+            self._tier2_claims()
         return blk
 
     def invalidate_frame(self, frame: int) -> None:

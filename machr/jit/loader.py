@@ -77,12 +77,17 @@ class CompiledObject:
     code: bytes
 
 
-def write_object(path: Path, obj: CompiledObject) -> None:
-    """Store `obj` at `path`, atomically, with a digest of the object code."""
+def write_atomically(path: Path, data: bytes) -> None:
+    """Create `path` with `data` such that no reader (another run, the worker) ever sees it half written."""
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    head = [obj.symbol, " ".join(obj.needs), hashlib.sha256(obj.code).hexdigest()]
-    tmp.write_bytes(_MAGIC + "".join(f"{line}\n" for line in head).encode() + obj.code)
+    tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def write_object(path: Path, obj: CompiledObject) -> None:
+    """Store `obj` at `path`, with a digest of the object code."""
+    head = [obj.symbol, " ".join(obj.needs), hashlib.sha256(obj.code).hexdigest()]
+    write_atomically(path, _MAGIC + "".join(f"{line}\n" for line in head).encode() + obj.code)
 
 
 def read_object(path: Path) -> CompiledObject:

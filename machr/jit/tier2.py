@@ -18,14 +18,21 @@ instruction).
 Compilation happens off the guest's critical path.  A region's source is
 written to the on-disk cache as a module `r_<key>.py`; the key is a hash of
 the source (a function of the code bytes, the ISA and
-`TRANSLATOR_VERSION`) and of the host (machr.jit.loader.HOST).  A worker
-process (the machine's second core) imports the module, which compiles its
-cfunc with numba, and stores the cfunc's object code as `r_<key>.o` while
-tier 1 keeps running; the engine polls, loads the object code through
-llvmlite (machr.jit.loader) and swaps the region in.  A second run of the
-same program finds `r_<key>.o` and compiles nothing.  The engine's process
-never imports numba (unless it compiles in-process, `background=False`):
-numba's import and target set-up take longer than a warm run's regions.
+`TRANSLATOR_VERSION`) and of the host (machr.jit.loader.HOST).  The compile
+worker (machr.jit.worker, a process on the machine's other core) imports
+the module, which compiles its cfunc with numba, and stores the cfunc's
+object code as `r_<key>.o` while tier 1 keeps running; the engine polls,
+loads the object code through llvmlite (machr.jit.loader) and swaps the
+region in.  Regions still waiting when the engine exits are left to the
+worker, which compiles them after the engine is gone.  The engine's
+process never imports numba (unless it compiles in-process,
+`background=False`): numba's import and set-up take longer than a warm
+run's regions.
+
+A second run of the same program compiles nothing, and does not even wait
+for its blocks to become hot: each region is recorded under its first
+block's identity (`x_<digest>`: pc and code bytes), and installed as soon
+as its blocks are translated (`translated`).
 """
 
 from __future__ import annotations
@@ -34,10 +41,11 @@ import atexit
 import ctypes
 import hashlib
 import importlib.util
-import multiprocessing
 import os
+import subprocess
 import sys
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,7 +156,7 @@ class Tier2:
         self.hot = HOT
         self.dir = directory or cache_dir()
         self.stats = Tier2Stats()
-        self.job: tuple[object, Path, Region] | None = None     # the region the worker is compiling
+        self.job: tuple[Path, Region, _Worker] | None = None     # the region the worker is compiling
         self.queue: list[tuple[Path, Region]] = []                # regions waiting for the worker
         mem = mmu.mem.np
         self.X = np.zeros(X_SIZE, dtype=np.int64)
@@ -160,6 +168,11 @@ class Tier2:
         self.tables: dict[int, tuple[np.ndarray, np.ndarray, int, int, int]] = {}   # keys, fns, their addresses, mask
         self._R = None
         self._Rp = 0
+        # Regions recorded in the disk cache whose blocks are not all translated yet: block pc -> records.
+        _ENGINES.add(self)
+        self.preinstall = True
+        self._pending: dict[tuple[int, int], list[_Record]] = {}
+        self._salt = hashlib.sha256(f"{isa.name}\0{TRANSLATOR_VERSION}\0{loader.HOST}\0{self._prelude()}".encode())
 
     # --- formation -------------------------------------------------------------
     def available(self, blk: Block) -> bool:
@@ -207,6 +220,7 @@ class Tier2:
         key = hashlib.sha256(f"{self.isa.name}\0{TRANSLATOR_VERSION}\0{loader.HOST}\0{src}".encode()).hexdigest()[:24]
         region = Region(key, {b.pc: b for b in chosen}, cache)
         path = self._write(key, src)
+        self._record(region)
         if path.with_suffix(".o").exists():
             self._install(path, region)
             return
@@ -242,37 +256,103 @@ class Tier2:
             return
         best = max(range(len(self.queue)), key=lambda i: _work(self.queue[i][1]) - self.queue[i][1].queued_work)
         path, region = self.queue.pop(best)
-        self.job = (_worker().apply_async(compile_region_file, (str(path), str(_trampoline_path(self.dir)))),
-                    path, region)
+        worker = _worker(self.dir)
+        self.job = (path, region, worker)
+        worker.send([path], _trampoline_path(self.dir))
 
     def module_source(self, blocks: list[Block]) -> str:
+        return f"{self._prelude()}\n{region_source(self.isa, [b.insns for b in blocks])}"
+
+    def _prelude(self) -> str:
+        """What every region module of the ISA starts with: HELPERS and the ISA's constant tables."""
         consts = "".join(f"{k} = np.array({v.tolist()!r}, dtype=np.{v.dtype})\n"
                          for k, v in self.isa.numba_globals.items())
-        return f"{HELPERS}\n{consts}\n{region_source(self.isa, [b.insns for b in blocks])}"
+        return f"{HELPERS}\n{consts}"
+
+    # --- early installation from the disk cache ----------------------------------
+    def _digest(self, blk: Block) -> str:
+        """A block's identity across runs: its pc and code bytes, under this ISA, translator and host."""
+        h = self._salt.copy()
+        h.update(b"%d\0%s" % (blk.pc, b"".join(i.raw for i in blk.insns)))
+        return h.hexdigest()[:24]
+
+    def _record(self, region: Region) -> None:
+        """Note in the disk cache which blocks make `region`, under its hottest block's identity."""
+        first = next(iter(region.blocks.values()))
+        path = self.dir / f"x_{self._digest(first)}"
+        if not path.exists():
+            members = "".join(f"{b.pc} {self._digest(b)}\n" for b in region.blocks.values())
+            loader.write_atomically(path, f"{region.key}\n{members}".encode())
+
+    def translated(self, cache: dict[int, Block], blk: Block) -> None:
+        """`blk` was just translated: install at once a region the disk cache records for it.
+
+        A second run of a program need not wait for its blocks to become
+        hot (the thousand tier-1 dispatches per block that formation waits
+        for, a few tenths of a second for a whole workload): a region
+        compiled in an earlier run is recorded under its first block's
+        identity (pc and code bytes), with its blocks' identities, and is
+        installed as soon as all of them are translated, unchanged, and in
+        no other region.  Regions installed this way are the ones an earlier
+        run formed, so later formations see the blocks claimed as they were
+        then (a block's own hit count does not depend on its neighbours'
+        tier).
+        """
+        if not self.preinstall:
+            return
+        key = (id(cache), blk.pc)
+        waiting = self._pending.pop(key, [])
+        path = self.dir / f"x_{self._digest(blk)}"
+        if path.exists():
+            try:
+                waiting.append(_Record.read(path, cache))
+            except (OSError, ValueError):
+                pass                            # an unreadable record only means no early installation
+        for rec in waiting:
+            self._try_record(rec)
+
+    def _try_record(self, rec: _Record) -> None:
+        cache = rec.cache
+        blocks = []
+        for pc, digest in rec.members:
+            blk = cache.get(pc)
+            if blk is None:
+                self._pending.setdefault((id(cache), pc), []).append(rec)
+                return
+            if not blk.valid or self._digest(blk) != digest or not self.available(blk):
+                return
+            blocks.append(blk)
+        path = self.dir / f"r_{rec.key}.py"
+        if not path.with_suffix(".o").exists():
+            return
+        for b in blocks:
+            b.t2 = T2_CLAIMED
+        self._install(path, Region(rec.key, {b.pc: b for b in blocks}, cache))
 
     def _write(self, key: str, src: str) -> Path:
         self.dir.mkdir(parents=True, exist_ok=True)
         path = self.dir / f"r_{key}.py"
         if not path.exists():
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(src)
-            os.replace(tmp, path)
+            loader.write_atomically(path, src.encode())
         return path
 
     # --- installation ----------------------------------------------------------
     def poll(self) -> None:
         """Swap in the region whose background compilation finished, and start the next."""
-        if self.job is None or not self.job[0].ready():
+        if self.job is None:
             return
-        job, path, region = self.job
+        path, region, worker = self.job
+        answer = worker.result(path)
+        if answer is None:
+            return
         self.job = None
-        try:
-            self.stats.compile_seconds += job.get()
-        except Exception as e:             # noqa: BLE001 - a region numba rejects stays in tier 1
-            self._reject(region, e)
-        else:
+        status, detail = answer
+        if status == "ok":
             self.stats.compiled += 1
+            self.stats.compile_seconds += float(detail)
             self._install(path, region)
+        else:                              # a region numba rejects stays in tier 1
+            self._reject(region, detail)
         self._submit()
 
     def _install(self, path: Path, region: Region) -> None:
@@ -306,9 +386,9 @@ class Tier2:
             self.entries.pop(id(cache), None)
             self.tables.pop(id(cache), None)
 
-    def _reject(self, region: Region, err: Exception) -> None:
-        print(f"machr: tier 2 region {region.key} not compiled: {type(err).__name__}: {str(err)[:200]}",
-              file=sys.stderr)
+    def _reject(self, region: Region, err: Exception | str) -> None:
+        why = err if isinstance(err, str) else f"{type(err).__name__}: {err}"
+        print(f"machr: tier 2 region {region.key} not compiled: {why[:200]}", file=sys.stderr)
         for b in region.blocks.values():
             b.t2 = T2_UNSUPPORTED
 
@@ -342,19 +422,85 @@ class Tier2:
         return kind, n
 
 
-_POOL = None
+@dataclass
+class _Record:
+    """A region an earlier run compiled: its key and its blocks' (pc, identity), for one translation cache."""
+
+    key: str
+    members: list[tuple[int, str]]
+    cache: dict[int, Block]
+
+    @classmethod
+    def read(cls, path: Path, cache: dict[int, Block]) -> _Record:
+        key, *lines = path.read_text().splitlines()
+        return cls(key, [(int(pc), digest) for pc, digest in (ln.split() for ln in lines)], cache)
 
 
-def _worker():
-    """The one compile worker of this process (every engine shares it), started on first use.
+class _Worker:
+    """The compile worker process (machr.jit.worker) and the engine's ends of its pipes."""
 
-    At exit it is terminated: a compile in progress is abandoned (object files appear atomically).
-    """
-    global _POOL
-    if _POOL is None:
-        _POOL = multiprocessing.get_context("spawn").Pool(1)
-        atexit.register(_POOL.terminate)
-    return _POOL
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(directory / "worker.log", "ab") as log:       # numba's warnings, a crash's traceback
+            self.proc = subprocess.Popen([sys.executable, "-m", "machr.jit.worker", str(directory)],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                         start_new_session=True)    # a ^C to machr leaves it to finish
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        self.buf = b""
+        self.replies: dict[str, tuple[str, str]] = {}
+        self.alive = True
+        self.exit_message = ""
+
+    def send(self, jobs: list[Path], trampoline: Path) -> None:
+        try:
+            self.proc.stdin.write("".join(f"{p}\t{trampoline}\n" for p in jobs).encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            self.alive = False
+
+    def result(self, path: Path) -> tuple[str, str] | None:
+        """("ok", seconds) or ("error", message) for the job `path`, once the worker has answered it."""
+        while self.alive and str(path) not in self.replies:
+            try:
+                data = os.read(self.proc.stdout.fileno(), 4096)
+            except BlockingIOError:
+                break
+            if not data:
+                self.alive = False
+                self.exit_message = f"the compile worker exited (status {self.proc.wait()}; see worker.log)"
+                break
+            self.buf += data
+            *lines, self.buf = self.buf.split(b"\n")
+            for line in lines:
+                job, status, detail = line.decode().split("\t", 2)
+                self.replies[job] = (status, detail)
+        if str(path) in self.replies:
+            return self.replies.pop(str(path))
+        return None if self.alive else ("error", self.exit_message)
+
+
+_WORKER: _Worker | None = None
+_ENGINES: weakref.WeakSet[Tier2] = weakref.WeakSet()
+
+
+def _worker(directory: Path) -> _Worker:
+    """The one compile worker of this process (every engine shares it), started on first use."""
+    global _WORKER
+    if _WORKER is None or not _WORKER.alive:
+        _WORKER = _Worker(directory)
+    return _WORKER
+
+
+@atexit.register
+def _hand_over() -> None:
+    """At exit, give the worker every region still waiting, hottest first, and leave it to compile them."""
+    if _WORKER is None or not _WORKER.alive:
+        return
+    for t2 in list(_ENGINES):
+        waiting = sorted(t2.queue, key=lambda job: _work(job[1]) - job[1].queued_work, reverse=True)
+        _WORKER.send([path for path, _ in waiting], _trampoline_path(t2.dir))
+        t2.queue.clear()
+    _WORKER.proc.stdin.close()
 
 
 def _work(region: Region) -> int:

@@ -17,6 +17,7 @@ from machr.console.plain import PlainConsole
 from machr.isa.aarch64 import ISA as ARM
 from machr.isa.x86_64 import ISA as X86
 from machr.jit import loader, tier2
+from machr.jit.worker import wait_for_workers
 from machr.kernel.kern.startup import Kernel, load_elf_file
 from machr.machine.exits import ACCESS_READ, EXIT_BREAKPOINT, EXIT_PAGE_FAULT, EXIT_QUANTUM, EXIT_UNDEFINED
 from tests.conftest import firmware
@@ -148,12 +149,33 @@ def test_a_warm_run_loads_regions_without_numba(cache):
     assert out.split() == ["1", "0", "False"]
 
 
-def formations(arch, program, cache, install):
+def test_worker_finishes_the_regions_a_run_leaves(tmp_path):
+    """The compile worker (a process of its own) gets the regions still waiting when the engine exits and compiles
+    them after it: the next run of the program loads them instead of compiling."""
+    program = ("import sys\n"
+               "from pathlib import Path\n"
+               "from machr.isa.x86_64 import ISA\n"
+               "from tests.jit.machine import bare_engine\n"
+               f"engine, R, pmap = bare_engine(ISA, {BRANCHY!r}, {{}}, 'jit', Path(sys.argv[1]))\n"
+               "engine.tier2.background = True\n"
+               "engine.run(R, pmap, 1 << 20)\n"
+               "print(engine.tier2.stats.regions, engine.tier2.busy)\n")
+    out = subprocess.run([sys.executable, "-c", program, str(tmp_path)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.split() == ["0", "True"]           # the run ended long before numba had compiled anything
+    wait_for_workers(tmp_path)
+    engine, r_j, _, ex_j = run(X86, BRANCHY, {}, "jit", 1 << 20, tmp_path, fill=False)
+    _, r_i, _, ex_i = run(X86, BRANCHY, {}, "interp", 1 << 20, tmp_path, fill=False)
+    assert exit_state(ex_j, r_j) == exit_state(ex_i, r_i)
+    assert engine.tier2.stats.regions >= 1 and engine.tier2.stats.compiled == 0
+
+
+def formations(arch, program, cache, install, preinstall=False):
     """The (pc, hits) of every region's blocks, in the order tier 2 formed them, for one run of `program`."""
     image = load_elf_file(str(firmware(arch, program)), 1 << 47, 16 << 20)
     kernel = Kernel(arch, 16 << 20, "jit", PlainConsole(io.BytesIO(), io.BytesIO()), log=lambda line: None)
     t2 = kernel.engine.tier2
-    t2.background, t2.dir = False, cache
+    t2.background, t2.dir, t2.preinstall = False, cache, preinstall
     formed = []
     start, install_region = t2._start, t2._install
 
@@ -165,14 +187,18 @@ def formations(arch, program, cache, install):
     t2._install = install_region if install else (lambda path, region: None)
     kernel.boot(image, "small")
     assert kernel.run() == 0
-    return formed, t2.stats.regions
+    return formed, t2.stats
 
 
 def test_regions_form_the_same_whenever_they_are_installed(cache):
     """Formation depends only on the guest's execution, not on when compiled regions arrive (Python regions count
     their blocks' runs in bulk): a run whose regions never install forms exactly the regions of one whose regions
     install at once, so a second run of a program finds every region in the disk cache."""
-    never, installed_never = formations("x86_64", "dhry", cache, install=False)
-    at_once, installed = formations("x86_64", "dhry", cache, install=True)
-    assert installed_never == 0 and installed >= 5
+    never, st_never = formations("x86_64", "dhry", cache, install=False)
+    at_once, st = formations("x86_64", "dhry", cache, install=True)
+    assert st_never.regions == 0 and st.regions >= 5
     assert never == at_once
+    # A later run installs every one of those regions as soon as its blocks are translated: nothing is formed
+    # (no block even reaches the threshold), nothing compiled.
+    again, st_again = formations("x86_64", "dhry", cache, install=True, preinstall=True)
+    assert again == [] and (st_again.regions, st_again.compiled) == (st.regions, 0)
