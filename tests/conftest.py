@@ -20,6 +20,14 @@ ARCHES = ("x86_64", "aarch64")
 TIERS = ("interp", "jit")
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """The session's compile worker goes with it: what it would still compile is for a cache nobody reads again."""
+    from machr.jit import tier2
+
+    if tier2._WORKER is not None:
+        tier2._WORKER.proc.kill()
+
+
 def firmware(arch: str, program: str) -> Path:
     return FIRMWARE / arch / f"{program}.elf"
 

@@ -170,6 +170,8 @@ class Tier2:
         self._Rp = 0
         # Regions recorded in the disk cache whose blocks are not all translated yet: block pc -> records.
         _ENGINES.add(self)
+        if background:
+            _worker(self.dir)                 # it imports numba and warms it up while the guest boots
         self.preinstall = True
         self._pending: dict[tuple[int, int], list[_Record]] = {}
         self._salt = hashlib.sha256(f"{isa.name}\0{TRANSLATOR_VERSION}\0{loader.HOST}\0{self._prelude()}".encode())

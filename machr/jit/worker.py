@@ -1,7 +1,8 @@
 """The compile worker: a process of its own in which numba compiles tier-2 regions.
 
-The engine (machr.jit.tier2) starts one per process, on the machine's
-other core, and talks to it over pipes, one line per message:
+The engine (machr.jit.tier2) starts one per process as it starts, on the
+machine's other core, so that numba's import and warm-up overlap the
+guest's boot, and talks to it over pipes, one line per message:
 
 * engine → worker: `<region module path>\\t<trampoline object path>`, a job;
 * worker → engine: `<region module path>\\tok\\t<seconds>` or `…\\terror\\t<message>`, per job.
@@ -33,12 +34,30 @@ def wait_for_workers(directory: Path) -> None:
             fcntl.flock(f, fcntl.LOCK_EX)
 
 
+def warm_up(directory: Path) -> None:
+    """What every worker pays once, done while the engine boots the guest, before any region is hot.
+
+    numba's import (half a second) and its first compilation (as much
+    again: the typing and lowering registries load then), which is the
+    trampoline's when its object is not cached yet, else a one-line cfunc's.
+    """
+    from numba import cfunc
+
+    from machr.jit import loader, native
+    from machr.jit.tier2 import _trampoline_path
+
+    trampoline = _trampoline_path(directory)
+    if trampoline.exists():
+        cfunc("int64(int64)")(lambda x: x + 1)
+    else:
+        loader.write_object(trampoline, native.trampoline_object())
+
+
 def main() -> None:
     lock = open(Path(sys.argv[1]) / LOCK, "a")      # noqa: SIM115 - held until the process ends
     fcntl.flock(lock, fcntl.LOCK_SH)
+    warm_up(Path(sys.argv[1]))
     from machr.jit.tier2 import compile_region_file
-
-    import machr.jit.native  # noqa: F401  (numba's import and set-up, before the first job arrives)
 
     for line in sys.stdin:
         path, trampoline = line.rstrip("\n").split("\t")
