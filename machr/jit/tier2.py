@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import functools
 import hashlib
 import importlib.util
 import os
@@ -123,9 +124,11 @@ def _load_module(path: Path):
     return mod
 
 
+@functools.cache
 def _trampoline_path(directory: Path) -> Path:
-    import_spec = importlib.util.find_spec("machr.jit.native")
-    digest = hashlib.sha256(Path(import_spec.origin).read_bytes() + loader.HOST.encode()).hexdigest()[:24]
+    """Where the trampoline's object is cached: keyed by its source, the region ABI's version and the host."""
+    source = Path(importlib.util.find_spec("machr.jit.native").origin).read_bytes()
+    digest = hashlib.sha256(b"%s\0%d\0%s" % (source, TRANSLATOR_VERSION, loader.HOST.encode())).hexdigest()[:24]
     return directory / f"t_{digest}.o"
 
 
@@ -168,12 +171,12 @@ class Tier2:
         self.tables: dict[int, tuple[np.ndarray, np.ndarray, int, int, int]] = {}   # keys, fns, their addresses, mask
         self._R = None
         self._Rp = 0
-        # Regions recorded in the disk cache whose blocks are not all translated yet: block pc -> records.
+        # Regions recorded in the disk cache whose blocks are not all translated yet: (cache, block pc) -> records.
+        self.preinstall = True
+        self._pending: dict[tuple[int, int], list[_Record]] = {}
         _ENGINES.add(self)
         if background:
             _worker(self.dir)                 # it imports numba and warms it up while the guest boots
-        self.preinstall = True
-        self._pending: dict[tuple[int, int], list[_Record]] = {}
         self._salt = hashlib.sha256(f"{isa.name}\0{TRANSLATOR_VERSION}\0{loader.HOST}\0{self._prelude()}".encode())
 
     # --- formation -------------------------------------------------------------
@@ -279,12 +282,17 @@ class Tier2:
         return h.hexdigest()[:24]
 
     def _record(self, region: Region) -> None:
-        """Note in the disk cache which blocks make `region`, under its hottest block's identity."""
+        """Note in the disk cache which blocks make `region`, under its hottest block's identity.
+
+        A record from another formation around the same block (another
+        program, other inputs) is replaced: the latest one is the likelier.
+        """
         first = next(iter(region.blocks.values()))
         path = self.dir / f"x_{self._digest(first)}"
-        if not path.exists():
-            members = "".join(f"{b.pc} {self._digest(b)}\n" for b in region.blocks.values())
-            loader.write_atomically(path, f"{region.key}\n{members}".encode())
+        members = "".join(f"{b.pc} {self._digest(b)}\n" for b in region.blocks.values())
+        text = f"{region.key}\n{members}".encode()
+        if not path.exists() or path.read_bytes() != text:
+            loader.write_atomically(path, text)
 
     def translated(self, cache: dict[int, Block], blk: Block) -> None:
         """`blk` was just translated: install at once a region the disk cache records for it.
@@ -390,7 +398,7 @@ class Tier2:
 
     def _reject(self, region: Region, err: Exception | str) -> None:
         why = err if isinstance(err, str) else f"{type(err).__name__}: {err}"
-        print(f"machr: tier 2 region {region.key} not compiled: {why[:200]}", file=sys.stderr)
+        print(f"machr: tier 2 region {region.key} left to tier 1: {why[:200]}", file=sys.stderr)
         for b in region.blocks.values():
             b.t2 = T2_UNSUPPORTED
 
