@@ -26,6 +26,7 @@ def pytest_sessionfinish(session, exitstatus):
 
     if tier2._WORKER is not None:
         tier2._WORKER.proc.kill()
+        tier2._WORKER.proc.wait()
 
 
 def firmware(arch: str, program: str) -> Path:

@@ -108,5 +108,6 @@ class Isa:
     numba_functions: frozenset[str] = frozenset()
     # Helpers tier 2 replaces by a fast path: name -> jitable substitute taking the same arguments and
     # returning (ok, *the helper's result); when not ok, the region leaves to the Python tiers before the
-    # instruction changes any state (an FPCR mode or an operand the fast path does not cover).
+    # instruction changes any state (an FPCR mode or an operand the fast path does not cover).  The Python
+    # tiers' `globals` try the same fast path first (machr.isa.dual.python_globals).
     numba_guarded: dict[str, str] = field(default_factory=dict)

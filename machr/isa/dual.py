@@ -18,22 +18,31 @@ reinterpretation of bits and numba has no unbounded int:
   `to_single(bits)` / `from_single(x)`: binary32 bits <-> float, x rounded
   to binary32 (to nearest even; out of range gives an infinity).
 
-A helper that only tier 2 needs a different way (a fast path guarded by a
-fall-back to the Python tiers) is named in `Isa.numba_guarded` instead.
+A helper tier 2 cannot run as it is, but a jitable fast path of it that
+may decline (then the Python tiers run the instruction), is named in
+`Isa.numba_guarded` instead.
+
+The Python tiers call what is fastest in CPython (`python_globals`): a
+helper's definition in unbounded ints where one is registered with
+`@python_version` (tests hold the two equal), and a `numba_guarded`
+helper behind the same fast path tier 2 runs (`fast_first`).
 """
 
 from __future__ import annotations
 
 import ctypes
+import inspect
 import struct
-from typing import Callable
+from typing import Any, Callable
 
 JITABLE: dict[str, Callable] = {}     # name -> function, every jitable helper of every ISA
+PYTHON: dict[str, Callable] = {}      # name -> what the Python tiers call instead of that jitable helper
 
 _D = struct.Struct("<d")
 _Q = struct.Struct("<Q")
 _F = struct.Struct("<f")
 _I = struct.Struct("<I")
+_unpack_d, _pack_d, _unpack_q, _pack_q = _D.unpack, _D.pack, _Q.unpack, _Q.pack    # bound once: hot in Python
 
 
 def jitable(fn: Callable) -> Callable:
@@ -44,17 +53,60 @@ def jitable(fn: Callable) -> Callable:
     return fn
 
 
+def python_version(helper: Callable) -> Callable[[Callable], Callable]:
+    """Decorator: the decorated function is what the Python tiers call in place of the jitable `helper`.
+
+    For a helper whose uint64-only code (numba has no wider int) costs far
+    more in CPython than its definition in unbounded ints, which the
+    decorated function is: same arguments, same result.
+    """
+    if JITABLE.get(helper.__name__) is not helper:
+        raise ValueError(f"{helper.__name__} is not a jitable helper")
+
+    def register(fn: Callable) -> Callable:
+        PYTHON[helper.__name__] = fn
+        return fn
+    return register
+
+
+def fast_first(fast: Callable, exact: Callable) -> Callable:
+    """`exact` for the Python tiers: `fast` first (it returns (ok, *exact's result)), `exact` when not ok.
+
+    The same fast path tier 2 runs for an `Isa.numba_guarded` helper, with
+    the same fall-back, so every tier gets the same result.  Made with
+    `exact`'s own parameters (a `*args` wrapper costs a tenth more per call).
+    """
+    params = ", ".join(inspect.signature(exact).parameters)
+    ns = {"_fast": fast, "_exact": exact}
+    exec(f"def _run({params}):\n"
+         f"    _r = _fast({params})\n"
+         f"    return _r[1:] if _r[0] else _exact({params})\n", ns)
+    run = ns["_run"]
+    run.__name__ = run.__qualname__ = exact.__name__
+    run.__doc__ = f"{exact.__name__}, {fast.__name__} first (machr.isa.dual.fast_first)."
+    return run
+
+
+def python_globals(helpers: dict[str, Any], guarded: dict[str, str]) -> dict[str, Any]:
+    """`helpers` (an `Isa.globals`) as the Python tiers call them: see `python_version` and `fast_first`.
+
+    `guarded` is the ISA's `Isa.numba_guarded` (helper name -> jitable fast path).
+    """
+    out = {name: PYTHON.get(name, fn) if JITABLE.get(name) is fn else fn for name, fn in helpers.items()}
+    out.update({name: fast_first(JITABLE[fast], helpers[name]) for name, fast in guarded.items()})
+    return out
+
+
 def u64(x: int) -> int:
     return x
 
 
 def to_double(bits: int) -> float:
-    return _D.unpack(_Q.pack(bits))[0]
+    return _unpack_d(_pack_q(bits))[0]
 
 
 def from_double(x: float) -> int:
-    return _Q.unpack(_D.pack(x))[0]
-
+    return _unpack_q(_pack_d(x))[0]
 
 
 def to_single(bits: int) -> float:

@@ -6,12 +6,15 @@ modulo 2**64 (then masked with `M64`, which numba's wrapping uint64 needs
 not but a Python int does).  They are `@jitable` (machr.isa.dual): the
 interpreter and tier 1 run them as they are, tier 2 compiles the same code.
 Every literal goes through `u64` so that numba types nothing as a signed
-int (uint64 mixed with int64 becomes a float).
+int (uint64 mixed with int64 becomes a float).  The Python tiers compute
+the multiply-high in Python's unbounded ints instead (`@python_version`):
+one multiplication where the 32-bit halves cost a dozen operations and
+calls; tests/isa/test_intarith.py holds both to the same definition.
 """
 
 from __future__ import annotations
 
-from machr.isa.dual import jitable, u64
+from machr.isa.dual import jitable, python_version, u64
 
 M64 = 0xFFFFFFFFFFFFFFFF
 
@@ -39,6 +42,16 @@ def smulh64(a: int, b: int) -> int:
     if b >> u64(63):
         h = (h - a) & u64(M64)
     return u64(h)
+
+
+@python_version(umulh64)
+def _umulh64_int(a: int, b: int) -> int:
+    return (a * b) >> 64
+
+
+@python_version(smulh64)
+def _smulh64_int(a: int, b: int) -> int:
+    return ((a - (a >> 63 << 64)) * (b - (b >> 63 << 64)) >> 64) & M64
 
 
 @jitable

@@ -504,13 +504,16 @@ def _worker(directory: Path) -> _Worker:
 @atexit.register
 def _hand_over() -> None:
     """At exit, give the worker every region still waiting, hottest first, and leave it to compile them."""
-    if _WORKER is None or not _WORKER.alive:
+    if _WORKER is None or not _WORKER.alive or _WORKER.proc.poll() is not None:
         return
     for t2 in list(_ENGINES):
         waiting = sorted(t2.queue, key=lambda job: _work(job[1]) - job[1].queued_work, reverse=True)
         _WORKER.send([path for path, _ in waiting], _trampoline_path(t2.dir))
         t2.queue.clear()
-    _WORKER.proc.stdin.close()
+    try:
+        _WORKER.proc.stdin.close()
+    except BrokenPipeError:                   # it died meanwhile: nothing is left to hand over
+        pass
 
 
 def _work(region: Region) -> int:

@@ -166,7 +166,8 @@ def unit_source(isa: Isa, insn: Insn, name: str = "_unit") -> str:
     before the exit (an iterative `rep`, an exit after a write): those units
     store what they assigned before the exception goes on.
     """
-    stmts = [_bool_ints(re.sub(r"\b_n\b", "0", st)) for st in _drop_dead_flags(isa, [insn_statements(isa, insn)])[0]]
+    stmts = _equal_flags_once(isa, [_bool_ints(re.sub(r"\b_n\b", "0", st))
+                                    for st in _forward_temps(_drop_dead_flags(isa, [insn_statements(isa, insn)]))[0]])
     exposed, assigned = _exposed_and_assigned(isa, stmts)
     loads = [f"    {v} = {isa.state_vars[v].load}" for v in isa.state_vars if v in exposed]
     stores = ["    " + isa.state_vars[v].store.format(v=v) for v in isa.state_vars if v in assigned]
@@ -183,6 +184,26 @@ def unit_source(isa: Isa, insn: Insn, name: str = "_unit") -> str:
     return "\n".join([f"def {name}(R):", *loads, "    try:", *("        " + ln for st in body for ln in st.split("\n")),
                       "    except (_GuestExit, _MemFault):", "        _L = locals()", *exit_stores, "        raise",
                       *stores, ret]) + "\n"
+
+
+def _equal_flags_once(isa: Isa, stmts: list[str]) -> list[str]:
+    """`g = E` right after `f = E` (flags, the same E, which does not read f) becomes `g = f`.
+
+    The interpreter stores every flag, so nothing drops the second copy of
+    an expression the ISA writes for two flags (x86 CF = OF after a
+    multiply: a 128-bit product's high half, a helper call) and it would
+    run twice.
+    """
+    out = stmts[:1]
+    for s in stmts[1:]:
+        prev = _flag_target(out[-1], isa.flag_vars)
+        target = _flag_target(s, isa.flag_vars)
+        expr = _rhs(s).strip()
+        if (prev is not None and target is not None and expr == _rhs(out[-1]).strip()
+                and not _word(prev).search(expr)):
+            s = f"{target} = {prev}"
+        out.append(s)
+    return out
 
 
 _INT_OPEN = re.compile(r"\bint\(")

@@ -4,7 +4,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from machr.isa.aarch64 import ISA as ARM
-from machr.jit.translator import _forward_step, _forward_temps, plan_flags_at_exits
+from machr.isa.x86_64 import ISA as X86
+from machr.jit.translator import _equal_flags_once, _forward_step, _forward_temps, plan_flags_at_exits, unit_source
 
 
 def forward_temps_from_the_top(per_insn):
@@ -53,3 +54,24 @@ def test_a_fault_recomputes_the_flags_dropped_before_it():
     per_insn[0].append("_ts = 5")
     plan = plan_flags_at_exits(ARM, per_insn, set())
     assert "zf = _ts & 0xffffffffffffffff == 0" in plan.kept[0] and plan.at_exit[1] == []
+
+
+def test_an_interpreter_unit_computes_a_flag_expression_written_twice_once():
+    """x86 imul r64: CF and OF are the same test of the product's high half (a helper call); the unit calls it once
+    and both flags get its value."""
+    src = unit_source(X86, X86.decode(bytes.fromhex("480faffe"), 0x1000))     # imul rdi, rsi
+    assert src.count("smulh64(") == 1 and "    of = cf\n" in src
+    calls = []
+    env = dict(X86.globals, smulh64=lambda a, b: calls.append((a, b)) or X86.globals["smulh64"](a, b))
+    ns: dict = {}
+    exec(src, env, ns)
+    R = [0] * X86.nregs
+    R[6], R[7] = 1 << 62, 4                       # 2**64: the high half is 1, so CF = OF = 1
+    assert ns["_unit"](R) == 0x1004
+    assert (R[7], R[17], R[22], calls) == (0, 1, 1, [(4, 1 << 62)])
+
+
+def test_equal_flag_expressions_are_not_shared_when_the_second_reads_the_first():
+    stmts = ["cf = rax >> 63", "of = rax >> 63", "zf = cf ^ 1", "sf = cf ^ 1", "cf = cf ^ 1", "af = cf ^ 1"]
+    assert _equal_flags_once(X86, stmts) == ["cf = rax >> 63", "of = cf", "zf = cf ^ 1", "sf = zf", "cf = cf ^ 1",
+                                             "af = cf ^ 1"]

@@ -7,7 +7,7 @@ from machr.isa.aarch64 import abi, fp, fp_host, helpers, paging, simd, state  # 
 from machr.isa.aarch64.decoder import decode
 from machr.isa.aarch64.semantics import translate
 from machr.isa.base import Isa
-from machr.isa.dual import JITABLE
+from machr.isa.dual import JITABLE, python_globals
 
 
 def _globals() -> dict:
@@ -17,6 +17,8 @@ def _globals() -> dict:
 
 
 GLOBALS = _globals()
+# tier 2 runs the default-mode binary64 operations in host floats (fp_host), the rest in the Python tiers
+NUMBA_GUARDED = {f"fp_{op}": f"fp_{op}_host" for op in ("add", "sub", "mul", "div")}
 
 
 ISA = Isa(
@@ -29,11 +31,11 @@ ISA = Isa(
     max_insn_len=4,
     decode=decode,
     translate=translate,
-    globals=GLOBALS,
+    # the Python tiers take the same fast paths first (machr.isa.dual.python_globals)
+    globals=python_globals(GLOBALS, NUMBA_GUARDED),
     # the helpers that are @jitable (machr.isa.dual): tier 2 calls the same functions
     numba_functions=frozenset(k for k, v in GLOBALS.items() if JITABLE.get(k) is v),
     paging=paging,
     abi=abi,
-    # tier 2 runs the default-mode binary64 operations in host floats (fp_host), the rest in the Python tiers
-    numba_guarded={f"fp_{op}": f"fp_{op}_host" for op in ("add", "sub", "mul", "div")},
+    numba_guarded=NUMBA_GUARDED,
 )

@@ -1,4 +1,4 @@
-"""Tier 2's fast paths for the scalar double-precision operations of `fp.py`, in host float64.
+"""Fast paths for the scalar double-precision operations of `fp.py`, in host float64, for every tier.
 
 `fp.py` computes every operation exactly in integers and rounds once, for
 every FPCR mode and with every FPSR flag right; numba cannot run that (its
@@ -17,9 +17,13 @@ quotients near the subnormal range are left to `fp.py`.
 Each returns (ok, bits, exceptions) as `Isa.numba_guarded` asks: not ok —
 another mode, a NaN operand (the NaN rules are `fp.py`'s), or an operand
 or result where the error-free transformation could overflow or underflow —
-sends the instruction to the Python tiers, which run `fp.py` itself.  The
-Python tiers never call these; tests/isa/aarch64/test_fp_host.py holds
-them to `fp.py` bit for bit.
+sends the instruction from tier 2 to the Python tiers, which call the same
+fast path first and `fp.py` when it declines (machr.isa.dual.fast_first):
+about five times faster there than `fp.py` alone.  So the common case of
+each operation is tested first with as few calls as it can (CPython pays
+per call; numba inlines them anyway).  tests/isa/aarch64/test_fp_host.py
+holds them to `fp.py` bit for bit, tests/isa/test_dual.py the Python tiers'
+combination.
 """
 
 from __future__ import annotations
@@ -35,13 +39,13 @@ _SPLIT = 134217729.0                 # 2**27 + 1: Veltkamp's splitter for 53-bit
 _TINY = 2.0 ** -900                  # below: the product's error term may not be representable
 _HUGE = 2.0 ** 995                   # above: splitting may overflow
 _NORMAL = 2.0 ** -1022
+_SIGN = 1 << 63
 
 
 @jitable
-def _operands(x: int, y: int, esize: int, fpcr: int) -> tuple[bool, float, float]:
-    """(covered, a, b): binary64 operands in the default mode, neither a NaN."""
-    a, b = to_double(x), to_double(y)
-    return esize == 64 and fpcr & _OTHER_MODES == 0 and a == a and b == b, a, b
+def _covered(a: float, b: float, esize: int, fpcr: int) -> bool:
+    """binary64 operands in the default mode, neither a NaN."""
+    return esize == 64 and fpcr & _OTHER_MODES == 0 and a == a and b == b
 
 
 @jitable
@@ -50,17 +54,16 @@ def _result(ok: bool, r: float, exc: int) -> tuple[bool, int, int]:
 
 
 @jitable
-def _sum(a: float, b: float) -> tuple[bool, int, int]:
+def _sum_edge(a: float, b: float, esize: int, fpcr: int) -> tuple[bool, int, int]:
+    """a + b where `fp_add_host` cannot use 2Sum: another mode or a NaN (declined), an infinity, a huge operand."""
+    if not _covered(a, b, esize, fpcr):
+        return False, u64(0), u64(0)
     s = a + b
     if s != s:
         return True, u64(_DEFAULT_NAN), u64(IOC)            # inf - inf
     if math.isinf(s):
         return _result(True, s, 0 if math.isinf(a) or math.isinf(b) else OFC | IXC)
-    if abs(a) >= _HUGE or abs(b) >= _HUGE:
-        return _result(False, s, 0)
-    bb = s - a                                                # 2Sum: s + err == a + b exactly
-    err = (a - (s - bb)) + (b - bb)
-    return _result(True, s, IXC if err != 0.0 else 0)
+    return _result(False, s, 0)                               # a huge operand: 2Sum could overflow
 
 
 @jitable
@@ -77,48 +80,76 @@ def _exact_product(a: float, b: float, p: float) -> bool:
 
 @jitable
 def _dekker_safe(a: float, b: float, p: float) -> bool:
-    """Operands and product in the range where `_exact_product` is exact."""
+    """Operands and product in the range where `_exact_product` is exact (False for zeros, infinities, NaNs)."""
     return (_NORMAL <= abs(a) < _HUGE and _NORMAL <= abs(b) < _HUGE
             and _TINY <= abs(p) < _HUGE)
 
 
 @jitable
 def fp_add_host(x: int, y: int, esize: int, fpcr: int) -> tuple[bool, int, int]:
-    ok, a, b = _operands(x, y, esize, fpcr)
-    if not ok:
-        return False, u64(0), u64(0)
-    return _sum(a, b)
+    """The common case comes first and calls as little as it can (the Python tiers pay per call).
+
+    Below `_HUGE` in magnitude (no NaN, no infinity) 2Sum cannot overflow;
+    the rest is `_sum_edge`'s.
+    """
+    a, b = to_double(x), to_double(y)
+    if esize == 64 and fpcr & _OTHER_MODES == 0 and abs(a) < _HUGE and abs(b) < _HUGE:
+        s = a + b
+        bb = s - a                                            # 2Sum: s + err == a + b exactly
+        err = (a - (s - bb)) + (b - bb)
+        return True, u64(from_double(s)), u64(IXC if err != 0.0 else 0)
+    return _sum_edge(a, b, esize, fpcr)
 
 
 @jitable
 def fp_sub_host(x: int, y: int, esize: int, fpcr: int) -> tuple[bool, int, int]:
-    ok, a, b = _operands(x, y, esize, fpcr)
-    if not ok:
-        return False, u64(0), u64(0)
-    return _sum(a, -b)
+    """x + (-y), -y by its sign bit: exact, and a NaN (whose sign fp.py keeps) is declined either way."""
+    return fp_add_host(x, y ^ u64(_SIGN), esize, fpcr)
 
 
 @jitable
 def fp_mul_host(x: int, y: int, esize: int, fpcr: int) -> tuple[bool, int, int]:
-    ok, a, b = _operands(x, y, esize, fpcr)
-    if not ok:
-        return False, u64(0), u64(0)
+    """The common case (`_dekker_safe`) first, as in `fp_add_host`; the rest in `_mul_edge`."""
+    a, b = to_double(x), to_double(y)
     p = a * b
+    if esize == 64 and fpcr & _OTHER_MODES == 0 and _dekker_safe(a, b, p):
+        return True, u64(from_double(p)), u64(0 if _exact_product(a, b, p) else IXC)
+    return _mul_edge(a, b, p, esize, fpcr)
+
+
+@jitable
+def _mul_edge(a: float, b: float, p: float, esize: int, fpcr: int) -> tuple[bool, int, int]:
+    """p = a * b outside `_dekker_safe`: zeros, infinities, or declined (another mode, a NaN, the range)."""
+    if not _covered(a, b, esize, fpcr):
+        return False, u64(0), u64(0)
     if p != p:
         return True, u64(_DEFAULT_NAN), u64(IOC)            # 0 * inf
     if math.isinf(a) or math.isinf(b) or a == 0.0 or b == 0.0:
         return _result(True, p, 0)
     if math.isinf(p):
         return _result(True, p, OFC | IXC)
-    if not _dekker_safe(a, b, p):
-        return _result(False, p, 0)
-    return _result(True, p, 0 if _exact_product(a, b, p) else IXC)
+    return _result(False, p, 0)
 
 
 @jitable
 def fp_div_host(x: int, y: int, esize: int, fpcr: int) -> tuple[bool, int, int]:
-    ok, a, b = _operands(x, y, esize, fpcr)
-    if not ok:
+    """The common case first, as in `fp_add_host`: q = a/b is exact iff q*b == a exactly; the rest in `_div_edge`.
+
+    `_dekker_safe(q, b, p)` also rules out a zero, infinite or NaN dividend (q would be one).
+    """
+    a, b = to_double(x), to_double(y)
+    if esize == 64 and fpcr & _OTHER_MODES == 0 and _NORMAL <= abs(b) < _HUGE:
+        q = a / b
+        p = q * b                   # when q is exact, fl(q*b) == a too
+        if _dekker_safe(q, b, p):
+            return True, u64(from_double(q)), u64(0 if p == a and _exact_product(q, b, p) else IXC)
+    return _div_edge(a, b, esize, fpcr)
+
+
+@jitable
+def _div_edge(a: float, b: float, esize: int, fpcr: int) -> tuple[bool, int, int]:
+    """a / b outside `fp_div_host`'s common case: zeros, infinities, or declined (another mode, a NaN, the range)."""
+    if not _covered(a, b, esize, fpcr):
         return False, u64(0), u64(0)
     if b == 0.0:
         if a == 0.0:
@@ -132,7 +163,4 @@ def fp_div_host(x: int, y: int, esize: int, fpcr: int) -> tuple[bool, int, int]:
         return _result(True, q, 0)
     if math.isinf(q):
         return _result(True, q, OFC | IXC)
-    p = q * b                       # q is exact iff q*b == a exactly, so then fl(q*b) == a too
-    if not _dekker_safe(q, b, p):
-        return _result(False, q, 0)
-    return _result(True, q, 0 if p == a and _exact_product(q, b, p) else IXC)
+    return _result(False, q, 0)

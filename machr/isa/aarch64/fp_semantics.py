@@ -1,8 +1,9 @@
 """Semantics of the scalar floating-point forms (see semantics.py for conventions).
 
-The arithmetic is in `fp.py` (helpers in `ISA.globals`): each operation
-returns ``(bits, exceptions)``; the statements write the bits to the
-destination and OR the exceptions into ``fpsr``.  A scalar write of an
+The arithmetic is in `fp.py` (helpers in `ISA.globals`; binary64 + - * /
+try `fp_host`'s fast paths first, in every tier): each operation returns
+``(bits, exceptions)``; the statements write the bits to the destination
+and OR the exceptions into ``fpsr``.  A scalar write of an
 h/s/d register zeroes the rest of the vector register (ARM ARM V[] writes).
 """
 

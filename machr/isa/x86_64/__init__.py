@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from machr.isa.base import Isa
+from machr.isa.dual import python_globals
 from machr.isa.x86_64 import abi, decoder, helpers, paging, semantics, state
 
 
@@ -16,7 +17,7 @@ ISA = Isa(
     max_insn_len=decoder.MAX_INSN_LEN,
     decode=decoder.decode,
     translate=semantics.translate,
-    globals=dict(helpers.GLOBALS),
+    globals=python_globals(helpers.GLOBALS, {}),
     numba_globals=helpers.NUMBA_GLOBALS,
     numba_functions=helpers.NUMBA_FUNCTIONS,
     paging=paging,

@@ -292,37 +292,40 @@ def _propagate(a: int, b: int, bits: int) -> int:
 
 
 @jitable
-def _fadd(a: int, b: int, bits: int) -> int:
-    if _is_nan(a, bits) or _is_nan(b, bits):
+def _sse_result(r: float, a: int, b: int, bits: int) -> int:
+    """Bits of r, the host result of an operation on a and b: a NaN result is the first NaN operand quietened,
+    or the default NaN of an invalid operation (no NaN operand).
+
+    Every operation with a NaN operand gives a NaN, so the common case tests one float and reads no bits.
+    """
+    if r != r and (_is_nan(a, bits) or _is_nan(b, bits)):
         return _propagate(a, b, bits)
-    return _from_float(_to_float(a, bits) + _to_float(b, bits), bits)
+    return _from_float(r, bits)
+
+
+@jitable
+def _fadd(a: int, b: int, bits: int) -> int:
+    return _sse_result(_to_float(a, bits) + _to_float(b, bits), a, b, bits)
 
 
 @jitable
 def _fsub(a: int, b: int, bits: int) -> int:
-    if _is_nan(a, bits) or _is_nan(b, bits):
-        return _propagate(a, b, bits)
-    return _from_float(_to_float(a, bits) - _to_float(b, bits), bits)
+    return _sse_result(_to_float(a, bits) - _to_float(b, bits), a, b, bits)
 
 
 @jitable
 def _fmul(a: int, b: int, bits: int) -> int:
-    if _is_nan(a, bits) or _is_nan(b, bits):
-        return _propagate(a, b, bits)
-    return _from_float(_to_float(a, bits) * _to_float(b, bits), bits)
+    return _sse_result(_to_float(a, bits) * _to_float(b, bits), a, b, bits)
 
 
 @jitable
 def _fdiv(a: int, b: int, bits: int) -> int:
-    """x/0 is an infinity (or the default NaN for 0/0), never an exception (masked #Z)."""
-    if _is_nan(a, bits) or _is_nan(b, bits):
-        return _propagate(a, b, bits)
+    """x/0 is an infinity (or the default NaN for 0/0), never an exception (masked #Z); Python raises, so not x/y."""
     x, y = _to_float(a, bits), _to_float(b, bits)
     if y == 0.0:
-        if x == 0.0:
-            return _from_float(math.nan, bits)
-        return _from_float(math.copysign(math.inf, x) * math.copysign(1.0, y), bits)
-    return _from_float(x / y, bits)
+        r = math.nan if x == 0.0 or x != x else math.copysign(math.inf, x) * math.copysign(1.0, y)
+        return _sse_result(r, a, b, bits)
+    return _sse_result(x / y, a, b, bits)
 
 
 @jitable

@@ -1,4 +1,4 @@
-"""Tier 2's host-float fast paths (fp_host) give fp.py's exact bits and FPSR flags, or decline.
+"""The host-float fast paths (fp_host, every tier's first try) give fp.py's exact bits and FPSR flags, or decline.
 
 Runs the Python form of the @jitable functions (numba runs the same code;
 tests/jit/test_region_dialect.py checks it there) against the exact-integer
