@@ -26,8 +26,9 @@ signature *and* bound at compile time of the caller).
 
 Regions and the trampoline take raw pointers and are compiled without
 numba's reference-counting runtime (`CFUNC_OPTIONS`), so that their object
-code refers to nothing of numba's but the two GIL helpers of its cfunc
-error path, which machr.jit.loader defines.
+code refers to nothing of numba's but the C helpers of its cfunc error
+path, which machr.jit.loader binds; and through the pipeline of
+machr.jit.pipeline, which runs only the passes they need.
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ from numba import cfunc, types
 from numba.extending import intrinsic
 
 from machr.jit.loader import CompiledObject
-from machr.jit.region import LEAVE, X_BUDGET, X_CALLS, X_CLOCK, X_DONE, X_RETIRED
+from machr.jit.pipeline import RegionCompiler
+from machr.jit.region import LEAVE, TLB_MISS, X_BUDGET, X_CALLS, X_CLOCK, X_DONE, X_RETIRED
+from machr.machine.mmu import PAGE_MASK, PAGE_SHIFT, TLB_MASK
 
-CFUNC_OPTIONS = {"_nrt": False}
+CFUNC_OPTIONS = {"_nrt": False, "pipeline_class": RegionCompiler}
 _U = np.uint64
 # trampoline(keys, fns, mask, R, M8, RT, WT, BASE, X, pc_slot, budget, clock) -> last exit kind
 TRAMPOLINE_SIGNATURE = ("int64(CPointer(uint64), CPointer(uint64), uint64, CPointer(uint64), CPointer(uint8), "
@@ -97,6 +100,55 @@ def _memory_access(width: int, store: bool):
 
 ld8, ld16, ld32, ld64 = (_memory_access(w, False) for w in (8, 16, 32, 64))
 st8, st16, st32, st64 = (_memory_access(w, True) for w in (8, 16, 32, 64))
+
+
+@intrinsic
+def tlb(typingctx, tags, bases, a, span):
+    """Host offset (in M8) of the `span + 1` bytes at guest address `a`, or TLB_MISS.
+
+    A hit: the slot of `a`'s page in `tags` (RT or WT) holds the page of
+    the access's last byte, `(a + span) >> PAGE_SHIFT`.  That one test is
+    both the tag test and the page-crossing test: a valid tag is a page
+    number below 2**52 that selects its own slot (machr.machine.mmu), so
+    the next page's number (a crossing access) or 0 (one wrapping past
+    2**64) is never the tag of `a`'s slot; the empty tag is -1.  One call
+    with a few LLVM instructions, where the same test in the dialect is a
+    dozen statements and a short-circuit branch for numba to type and
+    lower.
+    """
+    if (tags != types.CPointer(types.uint64) or bases != tags or a != types.uint64 or span != types.uint64):
+        return None
+    i64 = ir.IntType(64)
+    shift, offset, slot, miss = (ir.Constant(i64, c) for c in (PAGE_SHIFT, PAGE_MASK, TLB_MASK, TLB_MISS))
+
+    def codegen(context, builder, signature, args):
+        tags, bases, a, span = args
+        i = builder.and_(builder.lshr(a, shift), slot)
+        last_page = builder.lshr(builder.add(a, span), shift)
+        hit = builder.icmp_unsigned("==", builder.load(builder.gep(tags, [i])), last_page)
+        host = builder.or_(builder.load(builder.gep(bases, [i])), builder.and_(a, offset))
+        return builder.select(hit, host, miss)
+
+    return types.uint64(tags, bases, a, span), codegen
+
+
+@intrinsic
+def asr64(typingctx, x, n):
+    """`x >> n` for the 64-bit signed value whose bits x holds (n >= 64 shifts in sign bits only, as Python's >>).
+
+    An intrinsic (one `ashr`), not a jitted function: nothing to type or
+    compile per region module that uses it.
+    """
+    if x != types.uint64 or n != types.uint64:
+        return None
+    i64 = ir.IntType(64)
+
+    def codegen(context, builder, signature, args):
+        most = ir.Constant(i64, 63)
+        count = builder.select(builder.icmp_unsigned(">", args[1], most), most, args[1])
+        return builder.ashr(args[0], count)
+
+    return types.uint64(x, n), codegen
 
 
 def trampoline(keys, fns, mask, R, M8, RT, WT, BASE, X, pc_slot, budget, clock):

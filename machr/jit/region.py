@@ -15,9 +15,9 @@ only on an exit, with the state stored back:
   before any state write), so the engine runs the rest of the block one
   instruction at a time in Python, which also raises any fault precisely.
 
-Memory access is inlined: the TLB tag test against the uint64 views of the
-MMU's arrays, then a load/store of any alignment on physical memory
-(machr.jit.native's intrinsics).
+Memory access is inlined: the TLB hit test against the uint64 views of the
+MMU's arrays (one intrinsic call, machr.jit.native.tlb), then a load/store
+of any alignment on physical memory (machr.jit.native's intrinsics).
 
 The statements are the ISA's (semantics written once), typed as in
 `numba_block_source`: every literal is a uint64, so arithmetic wraps modulo
@@ -47,13 +47,14 @@ LEAVE, BUDGET, SLOW = 1, 2, 3
 # the trampoline's totals (retired, region calls) for its caller.
 X_BUDGET, X_CLOCK, X_RETIRED, X_BLOCK, X_INDEX, X_DONE, X_CALLS = range(7)
 X_SIZE = 7
+TLB_MISS = (1 << 64) - 1        # machr.jit.native.tlb's answer for an access that misses: never a host offset
 # A region is a C-callable function (numba.cfunc) over raw pointers, indexed as arrays, so that the trampoline
 # (machr.jit.native) can call one region after another natively, and so that its object code needs nothing of
 # numba's runtime (machr.jit.loader loads it without numba).
 SIGNATURE = ("int64(CPointer(uint64), CPointer(uint8), CPointer(uint64), CPointer(uint64), CPointer(uint64), "
              "CPointer(int64))")
 ARGS = "R, M8, RT, WT, BASE, X"
-TRANSLATOR_VERSION = 5          # part of the on-disk cache key: bump when the generated code changes
+TRANSLATOR_VERSION = 9          # part of the on-disk cache key: bump when the generated code changes
 
 _MEM_CALL = re.compile(r"\b(ld|st)(8|16|32|64|128)\(")
 _LOAD = re.compile(r"\bld(8|16|32|64)\(")
@@ -70,6 +71,7 @@ _GUARDED = re.compile(r"^(\w+) = _guarded\((.*)\)$")
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _TEMP = re.compile(r"\b(_t\w*)\b")
 _U_LITERAL = re.compile(r"\b_U\((0x[0-9a-fA-F]+|\d+)\)")
+_NPC = re.compile(r"\b_npc\b")
 _BUILTIN_CALLS = {"int", "ld8", "ld16", "ld32", "ld64", "st8", "st16", "st32", "st64", "_clock"}
 _DIALECT_CALLS = {"_asr64", "_guarded"}      # what the lowering (split_wide) adds: see HELPERS, _statement
 _KEYWORDS = {"if", "else", "and", "or", "not", "while", "in", "for", "is", "True", "False", "None"}
@@ -517,7 +519,7 @@ def region_source(isa: Isa, blocks: list[list[Insn]], name: str = "_region") -> 
                     for stmts in _forward_temps(_drop_dead_flags(isa, [insn_statements(isa, i) for i in insns]))]
         lines: list[str] = []
         for k, (insn, stmts) in enumerate(zip(insns, per_insn, strict=True)):
-            if k == len(insns) - 1:
+            if k == len(insns) - 1 and not _sets_npc_first(stmts):
                 lines.append(f"_npc = _U({insn.pc + insn.length})")
             bail = [f"_slow = {len(sites)}", "break"]
             sites.append((insns[0].pc, k, insn.pc))
@@ -548,6 +550,12 @@ def region_source(isa: Isa, blocks: list[list[Insn]], name: str = "_region") -> 
     head += [f"{t} = np.array({[site[i] for site in sites]!r}, dtype=np.{dt})"
              for i, (t, dt) in enumerate((("_SB", "int64"), ("_SK", "int64"), ("_SP", "uint64")))]
     return "\n".join(head) + f"\n\n\n@cfunc({SIGNATURE!r}, **CFUNC_OPTIONS)\n" + body + "\n"
+
+
+def _sets_npc_first(stmts: list[str]) -> bool:
+    """Does the first statement that names `_npc` assign it without reading it (the fall-through default is dead)?"""
+    first = next((s for s in stmts if _NPC.search(s)), None)
+    return first is not None and "\n" not in first and first.startswith("_npc = ") and not _NPC.search(first[7:])
 
 
 def _state_load(isa: Isa, v: str, wide: set[str]) -> list[str]:
@@ -607,12 +615,9 @@ def _statement(s: str, bail: list[str], k: int) -> list[str]:
 
 
 def _access(tags: str, bits: int, addr: str, bail: list[str], k: int) -> list[str]:
-    """TLB hit test for an access of `bits` at `addr`: leaves `_p` = host offset, or bails out."""
-    last = 0x1000 - bits // 8
-    return [f"_a = {_typed(addr, k)}", "_v = _a >> _U(12)", f"_i = _v & _U({0xFFF})",
-            f"if {tags}[_i] != _v or (_a & _U(0xFFF)) > _U({last}):",
-            *("    " + b for b in bail),
-            "_p = BASE[_i] | (_a & _U(0xFFF))"]
+    """TLB hit test for an access of `bits` at `addr` (machr.jit.native.tlb): `_p` = host offset, or a bail-out."""
+    return [f"_p = _tlb({tags}, BASE, {_typed(addr, k)}, _U({bits // 8 - 1}))", f"if _p == _U({TLB_MISS:#x}):",
+            *("    " + b for b in bail)]
 
 
 def _close_paren(s: str, i: int) -> int:
@@ -635,21 +640,16 @@ def _split_args(args: str) -> tuple[str, str]:
 # The header of every region module: memory access intrinsics (machr.jit.native) and the uint64 type.
 HELPERS = '''
 import numpy as np
-from numba import cfunc, njit
+from numba import cfunc
 
 from machr.jit.native import CFUNC_OPTIONS
+from machr.jit.native import asr64 as _asr64, tlb as _tlb
 from machr.jit.native import ld8 as _ld8, ld16 as _ld16, ld32 as _ld32, ld64 as _ld64
 from machr.jit.native import st8 as _st8, st16 as _st16, st32 as _st32, st64 as _st64
 
 from machr.isa.dual_numba import *  # noqa: F403  (the ISAs' @jitable helpers, under the statements' names)
 
 _U = np.uint64
-
-
-@njit(cache=True)
-def _asr64(x, n):
-    """x >> n for the 64-bit signed value whose bits x holds (n >= 64 shifts in sign bits only, as Python's >>)."""
-    return _U(np.int64(x) >> np.int64(min(n, _U(63))))
 '''
 
 

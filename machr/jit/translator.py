@@ -29,7 +29,7 @@ from machr.jit.simplify import assigned_names
 from machr.machine.exits import EXIT_UNDEFINED, MemFault
 
 MAX_BLOCK_INSNS = 64
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*")      # \b: not the x1 of 0x1f
 _MAY_EXIT = re.compile(r"\b(ld|st)(8|16|32|64|128)\(|\b_exit\(|\braise\b")
 _NEEDS_N = re.compile(r"\b(ld|st)(8|16|32|64|128)\(|\b_exit\(|\braise\b|\b_n\b|\b_clock\(")
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:[-+*/%&|^]|<<|>>|//)?=(?!=)", re.M)

@@ -25,6 +25,7 @@ import pytest
 
 from machr.isa.aarch64 import ISA as ARM
 from machr.isa.x86_64 import ISA as X86
+from machr.jit.region import _sets_npc_first
 from machr.machine.exits import EXIT_ARITH, EXIT_UNDEFINED
 from tests.jit.machine import DATA, bare_engine
 
@@ -141,3 +142,12 @@ def test_shift_mulh_div_forms_agree_with_the_interpreter(isa, code, reason, tmp_
     assert st.regions == 1 and st.insns > 200 * 30
     if isa is X86:                  # the #DE: tier 2 left the region before the idiv, the Python tiers raised it
         assert engine.stats.slow_paths >= 1
+
+
+def test_the_fall_through_pc_is_set_only_where_the_last_instruction_may_not_set_it():
+    assert _sets_npc_first(["zf = 1", "_npc = 0x20 if zf else 0x10"])
+    assert _sets_npc_first(["_npc = x30"])
+    assert not _sets_npc_first(["rax = 1"])                             # falls through
+    assert not _sets_npc_first(["_npc = _npc if zf else 0x10"])          # reads the default
+    assert not _sets_npc_first(["if zf:\n    _npc = 0x20"])              # sets it on one path only
+    assert not _sets_npc_first(["rax = _npc", "_npc = 0x20"])
