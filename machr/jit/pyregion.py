@@ -8,11 +8,15 @@ the blocks (semantics written once), shaped for CPython:
 
 * guest state variables are loaded into locals once at entry and stored
   back once at exit, not per block;
-* the dispatch is a `while True: if _pc == A: ... elif _pc == B: ...`
-  chain, hottest block first; a pc that is no block of the region leaves.
-  After a block, its successors in the region follow inline (a second,
-  nested test of `_pc`), so the hot paths pay the dispatch once per two
-  blocks;
+* the dispatch is a `while True:` loop that tests `_pc` against the two
+  hottest blocks, then searches the others (a binary search on `_pc`); a
+  pc that is no block of the region leaves.  After a block, its
+  successors in the region follow inline (a second, nested test of
+  `_pc`), so the hot paths pay the dispatch once per two blocks.  Calls
+  are static jumps, so a callee and the return site of its call join the
+  region like any successor; after a return (a computed jump) the
+  region's return sites are tested first.  A block that branches to
+  itself loops on its own;
 * flags are *deferred*: a flag the region does not read before the next
   block that assigns flags is not computed; `_fl` names the block that
   left it, and its assignment runs where the state leaves the locals —
@@ -25,8 +29,10 @@ the blocks (semantics written once), shaped for CPython:
   over the region's edges gives the widths every block may assume at its
   entry (`_region_widths`).  Where the region is entered they are checked
   (`_ready_test`); until they hold, the blocks run in their general form;
-* the TLB hit path of loads and stores is inlined
-  (machr.machine.mmu.inline_load / inline_store).
+* loads and stores test their address against the span of their site:
+  pages the TLB maps to adjacent frames, found (once per page and run,
+  `_span_finder`) when an access falls outside; inside, the access is a
+  `struct` call on the host bytes.
 
 Scheduling is unchanged: the budget is tested after every block (all
 region blocks end at canonical boundaries), exactly where tier 1 and the
@@ -56,24 +62,27 @@ import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from machr.isa.base import Isa
 from machr.jit.region import _split_args
 from machr.jit.simplify import assigned_names, simplify_statements
 from machr.jit.translator import (_MAY_EXIT, _NAME, Block, _exposed_and_assigned, _flag_target, _forward_temps,
                                   _plan_flags, insn_statements, plan_flags_at_exits, unrecomputable)
-from machr.machine.mmu import inline_load, inline_store
+from machr.machine.memory import PAGE_SHIFT, PAGE_SIZE
+from machr.machine.mmu import READ_HOST, TLB_MASK, WRITE_HOST
 
 PYHOT = 64                  # tier-1 dispatches of a block before it seeds a region (a power of 2)
-MAX_BLOCKS = 32
-MAX_INSNS = 512
+MAX_BLOCKS = 64
+MAX_INSNS = 1024
 
 _TEMP = re.compile(r"\b(_t\w*)")
 _LOAD_STMT = re.compile(r"^([A-Za-z_]\w*) = ld(8|16|32|64)\((.*)\)$")
 _STORE_STMT = re.compile(r"^st(8|16|32|64)\((.*)\)$")
 _ANY_STORE = re.compile(r"\bst(8|16|32|64|128)\(")
 _SIMPLE = re.compile(r"^([A-Za-z_]\w*|0[xX][0-9a-fA-F]+|\d+)$")
+_TERM = r"(?:[A-Za-z_]\w*|0[xX][0-9a-fA-F]+|\d+)"
+_WRAPPED_SUM = re.compile(rf"^\(?({_TERM}(?: \+ {_TERM})+)\)? & 0xffffffffffffffff$")
 
 
 @dataclass
@@ -224,9 +233,9 @@ def _liveness(isa: Isa, blocks: list[Block], renamed: list[list[list[str]]], pcs
     needed at the end and the block does not assign it, or if the block
     assigns flags but not this one: that block clears what was deferred
     before it (`_fl`), so only flags it assigns may have been left.
-    A computed target may be any block: every flag is needed there.  An
-    edge that leaves the region needs nothing (the exit computes what is
-    deferred).
+    A computed target may be any block of the region: what any of them
+    needs is needed there.  An edge that leaves the region needs nothing
+    (the exit computes what is deferred).
     """
     flags = isa.flag_vars
     infos = {b.pc: block_info(isa, b) for b in blocks}
@@ -238,10 +247,7 @@ def _liveness(isa: Isa, blocks: list[Block], renamed: list[list[list[str]]], pcs
         changed = False
         for b, per_insn in zip(blocks, renamed, strict=True):
             info = infos[b.pc]
-            if info.succ is None:
-                out = set(flags)
-            else:
-                out = set().union(*(need_in[s] for s in info.succ & pcs))
+            out = set().union(*(need_in[s] for s in (pcs if info.succ is None else info.succ & pcs)))
             need_out[b.pc] = out
             n = set(_plan_flags(isa, per_insn, out, blocked[b.pc])[2])
             if info.kills:
@@ -252,12 +258,20 @@ def _liveness(isa: Isa, blocks: list[Block], renamed: list[list[list[str]]], pcs
     return need_out
 
 
-def _renamed(per_insn: list[list[str]], block: int) -> list[list[str]]:
-    """Temporaries made unique per instruction and block (`_t0` of instruction 3 of the region's block 1 → `_t0_1_3`).
+def _renamed(per_insn: list[list[str]]) -> list[list[str]]:
+    """Temporaries made unique per instruction (`_t0` of instruction 3 → `_t0_3`).
 
     A sunk or deferred flag keeps its inputs: nothing else assigns them.
+    Across blocks they become unique once the block is planned
+    (`_of_block`); the names planning and forwarding see recur from block
+    to block and region to region, which keeps their caches warm.
     """
-    return [[_TEMP.sub(rf"\1_{block}_{k}", s) for s in stmts] for k, stmts in enumerate(per_insn)]
+    return [[_TEMP.sub(rf"\1_{k}", s) for s in stmts] for k, stmts in enumerate(per_insn)]
+
+
+def _of_block(per_insn: list[list[str]], block: int) -> list[list[str]]:
+    """Temporaries made unique per block of the region (`_t0_3` of its block 1 → `_t0_3_1`)."""
+    return [[_TEMP.sub(rf"\1_{block}", s) for s in stmts] for stmts in per_insn]
 
 
 def _entry_widths(isa: Isa) -> dict[str, int]:
@@ -296,12 +310,12 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool) -> tuple[st
     """(source, traced source, exit sites) of the region function `_region` over `blocks` (hottest first)."""
     pcs = {b.pc for b in blocks}
     renamed = [[[_virtual_time(s, k) for s in stmts]
-                for k, stmts in enumerate(_renamed(block_info(isa, b).per_insn, i))] for i, b in enumerate(blocks)]
+                for k, stmts in enumerate(_renamed(block_info(isa, b).per_insn))] for b in blocks]
     need_out = _liveness(isa, blocks, renamed, pcs)
     sites: list[tuple[Block, int]] = []
     planned = []
     anywhere = {n for per_insn in renamed for stmts in per_insn for s in stmts for n in assigned_names(s)}
-    for b, per_insn in zip(blocks, renamed, strict=True):
+    for i, (b, per_insn) in enumerate(zip(blocks, renamed, strict=True)):
         info = block_info(isa, b)
         per_insn = _forward_flags(isa, per_insn, need_out[b.pc], anywhere)
         plan = plan_flags_at_exits(isa, per_insn, need_out[b.pc])
@@ -311,41 +325,96 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool) -> tuple[st
         inputs = {n for s in deferred + [s for st in plan.at_exit for s in st] for n in _TEMP.findall(s)}
         fwd = _forward_temps(kept + [deferred] + plan.at_exit, keep=inputs)
         n = len(kept)
+        fwd = _of_block(_sink_temps(fwd[:n], fwd[n:], per_insn), i)
         assigns = [{f for s in stmts for f in assigned_names(s) & isa.flag_vars} for stmts in per_insn]
         planned.append(_Planned(b, info, fwd[:n], len(sites), fwd[n + 1:], fwd[n], assigns))
         sites += [(b, k) for k in range(b.ninsns)]
     _number_deferrals(planned)
     base, assumed = _region_widths(isa, planned, pcs)
-    mem_sites = [0]
+    mem_sites = _Sites()
     codes = [_block_code(p, dict(assumed[p.blk.pc]), mem_sites) for p in planned]
     ready = _ready_test(isa, planned, base, assumed)
     generals = [_block_code(p, dict(base), mem_sites) for p in planned] if ready else []
     used: set[str] = set()
     assigned: set[str] = set()
-    for c in codes + generals:
-        for s in [ln for ln, _ in c.body] + [s for p in planned for s in p.deferred]:
-            used.update(n for n in _NAME.findall(s) if n in isa.state_vars)
-            assigned.update(n for n in _assigned_state(s, isa))
+    for s in [ln for c in codes + generals for ln, _ in c.body] + [s for p in planned for s in p.deferred]:
+        used.update(n for n in _NAME.findall(s) if n in isa.state_vars)
+        assigned.update(n for n in _assigned_state(s, isa))
     deferred = _deferred_flags(isa, planned)
     faults = _fault_flags(planned, deferred)
-    args = (generals, ready, codes, deferred, faults, used, assigned, sites, mem_sites[0], counts_hits)
+    args = (generals, ready, codes, deferred, faults, used, assigned, sites, mem_sites, counts_hits)
     return _emit(isa, *args, traced=False), _emit(isa, *args, traced=True), sites
+
+
+_TEMP_DEF = re.compile(r"^(_t\w*) = ([^\n]+)$")
+_CALLS = re.compile(r"\w\s*\(")
+_WORD = re.compile(r"\b[A-Za-z_]\w*")           # names, not the letters of a literal (0xff)
+
+
+def _sink_temps(kept: list[list[str]], later: list[list[str]], per_insn: list[list[str]]) -> list[list[str]]:
+    """`kept` + `later` (deferred flags, flags recomputed at faults), with temporaries only `later` reads moved into it.
+
+    `_t4 = _t2 - _t3 & 0xffffffff` that only the deferred flags of a
+    compare read need not run on the fast path: its expression goes into
+    them, over its inputs, which must be temporaries the block defines once
+    (they hold until it runs again), in the same instruction (whose flags
+    read them) and, like the flags' own inputs (`_deferrable`), not before
+    its last statement that may leave.
+    """
+    flat = [s for stmts in kept for s in stmts]
+    defs: dict[str, int] = {}
+    where: dict[str, int] = {}                    # name -> the instruction that assigns it
+    for k, stmts in enumerate(kept):
+        for s in stmts:
+            for name in assigned_names(s):
+                defs[name] = defs.get(name, 0) + 1
+                where[name] = k
+    for k, stmts in enumerate(kept):
+        early = _assigned_until_exit(per_insn[k])
+        for s in list(stmts):
+            m = _TEMP_DEF.match(s)
+            if m is None or _CALLS.search(m.group(2)) or defs.get(m.group(1)) != 1:
+                continue
+            temp, expr = m.groups()
+            inputs = set(_WORD.findall(expr))
+            word = re.compile(rf"\b{temp}\b")
+            if (any(not _TEMP.fullmatch(n) or defs.get(n) != 1 or where[n] != k for n in inputs) or inputs & early
+                    or any(word.search(x) for x in flat if x is not s)
+                    or not any(word.search(x) for st in later for x in st)):
+                continue
+            stmts.remove(s)
+            flat.remove(s)
+            later = [[word.sub(f"({expr})", x) for x in st] for st in later]
+    return kept + later
 
 
 def _deferrable(s: str, per_insn: list[list[str]], anywhere: set[str]) -> bool:
     """Can the sunk flag assignment `s` run later, anywhere in the region, with the same result?
 
     Its inputs must be temporaries of its block (only that block assigns
-    them: `_renamed`), or names nothing in the region assigns; and it must
-    not come from an instruction that may fault, whose temporaries a second
-    run of the block could assign before faulting at that instruction.
+    them: `_of_block`), or names nothing in the region assigns.  If its
+    instruction may fault (`cmp [mem], r`), a second run of the block that
+    faults there reports the flags of the first run from these temporaries:
+    the instruction must not assign any of them before its last statement
+    that may leave.
     """
     rhs = s.partition(" = ")[2]
     names = set(_NAME.findall(rhs))
     temps = {n for n in names if _TEMP.fullmatch(n)}
     if (names - temps) & anywhere or _MAY_EXIT.search(rhs):
         return False
-    return not temps or not any(s in stmts for stmts in per_insn if any(_MAY_EXIT.search(x) for x in stmts))
+    return not temps or not any(temps & _assigned_until_exit(stmts) for stmts in per_insn if s in stmts)
+
+
+@lru_cache(maxsize=1 << 12)
+def _until_exit(stmts: tuple[str, ...]) -> frozenset[str]:
+    last = max((i for i, x in enumerate(stmts) if _MAY_EXIT.search(x)), default=-1)
+    return frozenset().union(*(assigned_names(x) for x in stmts[:last + 1]))
+
+
+def _assigned_until_exit(stmts: list[str]) -> frozenset[str]:
+    """Names an instruction assigns up to its last statement that may leave (none if no statement may)."""
+    return _until_exit(tuple(stmts))
 
 
 def _forward_flags(isa: Isa, per_insn: list[list[str]], need_out: set[str], anywhere: set[str]) -> list[list[str]]:
@@ -456,7 +525,7 @@ def _fault_flags(planned: list[_Planned], deferred: list[Deferral]) -> list[str]
     return lines
 
 
-def _block_code(p: _Planned, widths: dict[str, int], mem_sites: list[int]) -> _BlockCode:
+def _block_code(p: _Planned, widths: dict[str, int], mem_sites: _Sites) -> _BlockCode:
     """The block's lines simplified with `widths` known at its entry (`widths` becomes those at its end)."""
     b, info = p.blk, p.info
     body: list[tuple[str, int]] = []
@@ -496,11 +565,16 @@ def _region_widths(isa: Isa, planned: list[_Planned], pcs: set[int]
         for s in _next_blocks(p, pcs):
             preds[s].append(p.blk.pc)
 
+    done: dict[tuple, dict[str, int]] = {}        # (block, widths at its entry) -> widths at its end
+
     def exit_widths(p: _Planned, widths: dict[str, int]) -> dict[str, int]:
-        widths = dict(widths)
-        for stmts in p.kept:
-            simplify_statements(stmts, widths)
-        return {n: w for n, w in widths.items() if n in state}
+        key = (p.blk.pc, tuple(sorted(widths.items())))
+        if key not in done:
+            widths = dict(widths)
+            for stmts in p.kept:
+                simplify_statements(stmts, widths)
+            done[key] = {n: w for n, w in widths.items() if n in state}
+        return done[key]
 
     ends: dict[int, dict[str, int]] = {}           # blocks not analysed yet constrain nothing
     for _ in range(_WIDTH_ROUNDS):
@@ -595,58 +669,138 @@ def _virtual_time(s: str, k: int) -> str:
 _STOP_IF_INVALID = "_bud = _bud if _PYR.valid else 0"
 
 
+@dataclass
+class _Sites:
+    """The region's memory access sites so far, and the span memos (`_span_finder`) they use."""
+
+    count: int = 0
+    memos: set[str] = field(default_factory=set)
+
+
 class _MemoryInliner:
-    """Statements of one block as region lines, with the TLB hit path of whole-statement loads and stores inline.
+    """Statements of one block as region lines, with whole-statement loads and stores inline (`_access`).
 
     An access to the same address as the access just before it (a
-    read-modify-write) reuses its page and TLB slot.  Any other store
+    read-modify-write) reuses its address.  Any other store
     (inside a compound statement, 128-bit) is followed by the test that
     ends the region after this block if the store wrote code.
     """
 
-    def __init__(self, counter: list[int]):
+    def __init__(self, sites: _Sites):
         self.addr: str | None = None          # address expression of the last inlined access, while `_ma` holds it
         self.inputs: set[str] = set()
-        self.counter = counter                # access sites of the region so far (each remembers its last page)
+        self.sites = sites                    # the region's access sites so far (each remembers a span)
 
     def _site(self) -> int:
-        self.counter[0] += 1
-        return self.counter[0] - 1
+        self.sites.count += 1
+        return self.sites.count - 1
 
     def lines(self, s: str) -> list[str]:
         m = _LOAD_STMT.match(s)
         if m and _balanced(m.group(3)):
             target, bits, addr = m.group(1), int(m.group(2)), m.group(3)
-            pre, a, same = self._address(addr)
-            out = pre + inline_load(bits, a, f"{target} = ", f"{target} = ld{bits}({a})", site=self._site())
+            pre, a = self._address(addr)
+            out = pre + self._access("_rspan", bits, a, f"{target} = " + READ_HOST[bits], f"{target} = ld{bits}({a})")
             self._assigned({target})
             return out
         m = _STORE_STMT.match(s)
         if m and _balanced(m.group(2)):
             bits = int(m.group(1))
             addr, value = _split_args(m.group(2))
-            pre, a, same = self._address(addr)
+            pre, a = self._address(addr)
             pre2, x = _named(value, "_ms")
-            return pre + pre2 + inline_store(bits, a, x, f"st{bits}({a}, {x}); {_STOP_IF_INVALID}",
-                                             site=self._site())
+            return pre + pre2 + self._access("_wspan", bits, a, WRITE_HOST[bits].replace("{x}", x),
+                                             f"st{bits}({a}, {x}); {_STOP_IF_INVALID}")
         self._assigned(assigned_names(s))
         if _ANY_STORE.search(s):
             return s.split("\n") + [_STOP_IF_INVALID]
         return s.split("\n")
 
-    def _address(self, addr: str) -> tuple[list[str], str, bool]:
-        """(lines, name holding the address, whether `_mv`/`_mi` already belong to it)."""
+    def _access(self, span: str, bits: int, a: str, use: str, slow: str) -> list[str]:
+        """Lines for an access at `a` (a name): `use` (with {p}, the host offset) inside the site's span, else `slow`.
+
+        The site's span `_lo<i>` .. `_hi<i>` (the addresses whose access
+        stays inside it) and its distance `_hd<i>` to the host bytes cover
+        the pages around the last page it missed in (`_span_finder`).
+        """
+        i = self._site()
+        lo, hi, hd = f"_lo{i}", f"_hi{i}", f"_hd{i}"
+        last = PAGE_SIZE - bits // 8
+        memo = f"{span}s{bits}"
+        self.sites.memos.add(memo)
+        hit = use.format(p=f"{a} + {hd}")
+        return [f"if {lo} <= {a} <= {hi}:", "    " + hit, "else:",
+                f"    {lo}, {hi}, {hd} = {memo}.get({a} >> {PAGE_SHIFT}) or {span}({a}, {last:#x}, {memo})",
+                f"    if {lo} <= {a} <= {hi}:", "        " + hit, "    else:", "        " + slow]
+
+    def _address(self, addr: str) -> tuple[list[str], str]:
+        """(lines, name holding the address): `_ma`, computed unless it holds it already."""
         addr = addr.strip()
         same = addr == self.addr
         self.addr = addr
         self.inputs = set(_NAME.findall(addr))
         if _SIMPLE.match(addr):
-            return [], addr, same
-        return ([] if same else [f"_ma = {addr}"]), "_ma", same
+            return [], addr
+        return ([] if same else [f"_ma = {_unwrapped(addr)}"]), "_ma"
 
     def _assigned(self, names: set[str]) -> None:
         if names & self.inputs:
             self.addr = None
+
+
+_SCAN = 32          # pages a span reaches at most on either side of the page an access missed in
+
+
+def _span_finder(tag, base) -> Callable:
+    """The function that gives an access site its span after an access at `a` fell outside the one it had.
+
+    `span(a, last, memo)` → (lo, hi, hd): the addresses from which an
+    access fits (`last`: the last offset in a page where it does) in the
+    run of pages around the page of `a` that `tag` (the TLB's tags for
+    reads or for writes) holds with adjacent frames, and their distance to
+    the host bytes; the empty span (1, 0, 0) when the TLB misses (the slow
+    path then fills it) or `a` is negative (a sum with a negative term).
+    The span goes into `memo` (page → span, one per access kind and width
+    and region run), which the sites look in before calling `span`.  Spans
+    hold while no kernel code runs, since page tables cannot change then
+    (a TLB slot refilled by the slow path for another page leaves the
+    pages of a span mapped as they were), and the write tags exclude code
+    frames, which only translation adds.  A walk over an array that spans
+    pages then stays on each site's one-comparison path.
+    """
+    def span(a: int, last: int, memo: dict) -> tuple[int, int, int]:
+        vpn = a >> PAGE_SHIFT
+        i = vpn & TLB_MASK
+        if tag[i] != vpn or vpn < 0:
+            return 1, 0, 0
+        hd = base[i] - (vpn << PAGE_SHIFT)
+        first, end = _adjacent(vpn, hd, -1), _adjacent(vpn, hd, 1)
+        s = (first << PAGE_SHIFT, (end << PAGE_SHIFT) + last, hd)
+        for v in range(first, end + 1):
+            memo[v] = s
+        return s
+
+    def _adjacent(vpn: int, hd: int, step: int) -> int:
+        """The farthest page from `vpn` in direction `step` up to which every page is in the TLB at distance `hd`."""
+        for _ in range(_SCAN):
+            v = vpn + step
+            i = v & TLB_MASK
+            if v < 0 or tag[i] != v or base[i] - (v << PAGE_SHIFT) != hd:
+                break
+            vpn = v
+        return vpn
+    return span
+
+
+def _unwrapped(addr: str) -> str:
+    """A sum of non-negative terms as an address without its wrap to 64 bits.
+
+    A sum past 2**64 lies in no span and no TLB page, so the access takes
+    the slow path, which wraps the address itself (machr.machine.mmu.load /
+    store), faults included.
+    """
+    m = _WRAPPED_SUM.match(addr)
+    return m.group(1) if m else addr
 
 
 def _named(expr: str, name: str) -> tuple[list[str], str]:
@@ -665,14 +819,18 @@ def _balanced(args: str) -> bool:
     return depth == 0
 
 
+_LINEAR = 2                 # hottest blocks the region's dispatch tests first, before its binary search
+_LEAF = 3                   # blocks a branch of the binary search tests one by one
+
+
 # Globals the region reads often, bound as default arguments (fast locals).
-_FAST = ("_rtag", "_wtag", "_base", "_buf", "_uH", "_uI", "_uQ", "_pH", "_pI", "_pQ",
+_FAST = ("_rspan", "_wspan", "_buf", "_uH", "_uI", "_uQ", "_pH", "_pI", "_pQ",
          "ld8", "ld16", "ld32", "ld64", "ld128", "st8", "st16", "st32", "st64", "st128")
 
 
 def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCode],
           deferred: list[Deferral], faults: list[str], used: set[str],
-          assigned: set[str], sites: list[tuple[Block, int]], mem_sites: int, counts_hits: bool,
+          assigned: set[str], sites: list[tuple[Block, int]], mem_sites: _Sites, counts_hits: bool,
           traced: bool) -> str:
     """The region function's text.  An exit's site is found from the line it was raised at (no per-instruction cost).
 
@@ -702,12 +860,15 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
 
     members = tuple(c.blk.pc for c in codes)
 
-    def block(c: _BlockCode, ind: str) -> None:
-        for ln, site in c.body:
-            emit(ind + ln, site)
+    def count(c: _BlockCode, ind: str) -> None:
         emit(f"{ind}_ret += {c.blk.ninsns}")
         if counts_hits:
             emit(f"{ind}_h{hit[c.blk.pc]} += 1")
+
+    def block(c: _BlockCode, ind: str) -> None:
+        for ln, site in c.body:
+            emit(ind + ln, site)
+        count(c, ind)
         emit(f"{ind}if _ret >= _bud:")
         emit(ind + "    break")
         if traced:
@@ -716,13 +877,58 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
             for ln in stores + flush + [f"R[{pcslot}] = _pc", "_trace(R, _clk + _ret)"]:
                 emit(ind + ln)
 
-    def chain(blocks: list[_BlockCode], ind: str, follow: dict[int, list[_BlockCode]]) -> None:
+    def self_loop(c: _BlockCode, ind: str) -> None:
+        """A block that may branch to itself runs in a loop of its own (the region's dispatch is for other pcs).
+
+        When its branch is its last line, the loop tests the branch's
+        condition itself: `_pc` keeps the block's pc while it loops and is
+        assigned only where the loop leaves (the trace hook, which reads it
+        at every boundary, keeps the plain form).
+        """
+        emit(f"{ind}while True:")
+        at, m = _final_branch(c)
+        if traced or m is None:
+            block(c, ind + "    ")
+            emit(f"{ind}    if _pc != {c.blk.pc:#x}:")
+            emit(f"{ind}        break")
+        else:
+            here, cond, there = int(m[1], 16) == c.blk.pc, m[2], int(m[3], 16)
+            leave, test = (there, f"not ({cond})") if here else (int(m[1], 16), cond)
+            for ln, site in c.body[:at] + c.body[at + 1:]:
+                emit(ind + "    " + ln, site)
+            count(c, ind + "    ")
+            emit(f"{ind}    if {test}:", c.body[at][1])
+            emit(f"{ind}        _pc = {leave:#x}")
+            emit(f"{ind}        break")
+            emit(f"{ind}    if _ret >= _bud:")
+            emit(f"{ind}        break")
+        emit(f"{ind}if _ret >= _bud:")
+        emit(f"{ind}    break")
+
+    def chain(blocks: list[_BlockCode], ind: str, follow: dict[int, list[_BlockCode]] | None) -> None:
+        """`if _pc == A: ... elif ...` over `blocks`, each followed by its successors (None: the general forms)."""
         for i, c in enumerate(blocks):
             emit(f"{ind}{'if' if i == 0 else 'elif'} _pc == {c.blk.pc:#x}:")
-            block(c, ind + "    ")
-            for k, f in enumerate(follow.get(c.blk.pc, ())):
+            if follow is not None and c.blk.pc in (c.blk.pyinfo.succ or ()):
+                self_loop(c, ind + "    ")
+            else:
+                block(c, ind + "    ")
+            for k, f in enumerate((follow or {}).get(c.blk.pc, ())):
                 emit(f"{ind}    {'if' if k == 0 else 'elif'} _pc == {f.blk.pc:#x}:")
                 block(f, ind + "        ")
+
+    def search(blocks: list[_BlockCode], ind: str, follow: dict[int, list[_BlockCode]]) -> None:
+        """A binary search on `_pc` over `blocks` (sorted by pc) down to short chains; a pc not found leaves."""
+        if len(blocks) <= _LEAF:
+            chain(sorted(blocks, key=codes.index), ind, follow)
+            emit(f"{ind}else:")
+            emit(f"{ind}    break")
+            return
+        mid = len(blocks) // 2
+        emit(f"{ind}if _pc < {blocks[mid].blk.pc:#x}:")
+        search(blocks[:mid], ind + "    ", follow)
+        emit(f"{ind}else:")
+        search(blocks[mid:], ind + "    ", follow)
 
     emit(f"def _region(R, _bud, _clk{', _trace' if traced else ''}{''.join(f', {n}={n}' for n in fast)}):")
     for v in order:
@@ -731,14 +937,17 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
         emit(ln)
     if counts_hits:
         emit("    " + " = ".join(f"_h{i}" for i in range(len(codes))) + " = 0")
-    if mem_sites:
-        emit("    " + " = ".join(f"_lo{i} = _hi{i}" for i in range(mem_sites)) + " = -1")
+    if mem_sites.count:
+        emit("    " + " = ".join(f"_lo{i}" for i in range(mem_sites.count)) + " = 1")      # empty spans
+        emit("    " + " = ".join(f"_hi{i}" for i in range(mem_sites.count)) + " = 0")
+    for memo in sorted(mem_sites.memos):
+        emit(f"    {memo} = {{}}")
     if deferred:
         emit("    _fl = 0")
     emit("    try:")
     if ready:
         emit(f"        while not ({ready}):")
-        chain(generals, " " * 12, {})
+        chain(generals, " " * 12, None)
         emit("            else:")
         emit("                break")
         emit("        else:")
@@ -746,9 +955,13 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
     else:
         ind = " " * 8
     emit(f"{ind}while True:")
-    chain(codes, ind + "    ", _successors_inline(codes))
+    follow = _successors_inline(codes)
+    chain(codes[:_LINEAR], ind + "    ", follow)
     emit(f"{ind}    else:")
-    emit(f"{ind}        break")
+    if len(codes) > _LINEAR:
+        search(sorted(codes[_LINEAR:], key=lambda c: c.blk.pc), ind + "        ", follow)
+    else:
+        emit(f"{ind}        break")
     emit("    except (_GuestExit, _MemFault) as _e:")
     emit("        _x = @SITES@[_e.__traceback__.tb_lineno]")
     for ln in faults:
@@ -768,24 +981,60 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
     return "\n".join(out).replace("@SITES@", repr(table)) + "\n"
 
 
+_BRANCH = re.compile(r"^_pc = (0x[0-9a-f]+) if (.+) else (0x[0-9a-f]+)$")
+
+
+def _final_branch(c: _BlockCode) -> tuple[int, re.Match | None]:
+    """(its index, the match of `_BRANCH`) of the block's conditional branch if nothing after it but `_fl` is run."""
+    for k in range(len(c.body) - 1, -1, -1):
+        line = c.body[k][0]
+        if not line.startswith("_fl = "):
+            m = _BRANCH.match(line)
+            return (k, m) if m and c.blk.pc in (int(m[1], 16), int(m[3], 16)) else (-1, None)
+    return -1, None
+
+
 def _successors_inline(codes: list[_BlockCode]) -> dict[int, list[_BlockCode]]:
     """Per block: the blocks of the region that may follow it, to run right after it (hottest first).
 
     The loop's dispatch (a chain of `_pc` tests and the jump back) is then
-    paid once per two blocks on the hot paths.  A copy of each successor
-    is made per predecessor: copies stop at as many instructions as the
-    region has (the code at most doubles).
+    paid once per two blocks on the hot paths.  A block that may branch to
+    itself loops on its own (`_emit`); after a computed jump (a return)
+    come the region's return sites (`_return_sites`).  A copy of each
+    successor is made per predecessor: copies stop at as many instructions
+    as the region has (the code at most doubles).
     """
     pcs = {c.blk.pc: c for c in codes}
+    returns = _return_sites(codes)
     room = sum(c.blk.ninsns for c in codes)
     follow: dict[int, list[_BlockCode]] = {}
     for c in codes:
-        nxt = sorted((pcs[p] for p in c.blk.pyinfo.succ or () if p in pcs), key=codes.index)
+        succ = c.blk.pyinfo.succ
+        nxt = returns if succ is None else sorted((pcs[p] for p in succ - {c.blk.pc} if p in pcs), key=codes.index)
         size = sum(f.blk.ninsns for f in nxt)
         if nxt and size <= room:
             follow[c.blk.pc] = nxt
             room -= size
     return follow
+
+
+_RETURN_SITES = 4           # return sites tested right after a computed jump
+
+
+def _return_sites(codes: list[_BlockCode]) -> list[_BlockCode]:
+    """The hottest blocks of the region that start where a call in it returns.
+
+    A call is a block whose last instruction always jumps elsewhere than
+    the next instruction, which is where a return comes back.
+    """
+    pcs = {c.blk.pc: c for c in codes}
+    sites = set()
+    for c in codes:
+        last = c.blk.insns[-1]
+        after = last.pc + last.length
+        if c.blk.pyinfo.unconditional and after in pcs and after not in (c.blk.pyinfo.succ or ()):
+            sites.add(after)
+    return sorted((pcs[p] for p in sites), key=codes.index)[:_RETURN_SITES]
 
 
 def _compile(src: str, env: dict, pc: int, name: str) -> Callable:
@@ -802,5 +1051,7 @@ def compile_region(isa: Isa, blocks: list[Block], env: dict, counts_hits: bool) 
     region = PyRegion(blocks, src, traced, sites, counts_hits, region_env,
                       members=frozenset(b.pc for b in blocks))
     region_env["_PYR"] = region
+    region_env["_rspan"] = _span_finder(env["_rtag"], env["_base"])
+    region_env["_wspan"] = _span_finder(env["_wtag"], env["_base"])
     region.fn = _compile(src, region_env, blocks[0].pc, "_region")
     return region

@@ -14,7 +14,8 @@ is known about each local's width:
   (arithmetic, indexing, storing into the register array);
 * `x + 0`, `x | 0`, `x ^ 0`, shifts by 0 and operations on two constants fold;
 * a comparison compared with 0 or 1, or xor-ed with 1, becomes the
-  comparison or its negation (`(a == b) == 0` → `a != b`).
+  comparison or its negation (`(a == b) == 0` → `a != b`);
+* `x & x` and `x | x` become `x`, `x ^ x` becomes 0 (`test r, r`, `xor r, r`).
 
 Widths are upper bounds on the bit length of non-negative values; a value
 that may be negative (after a subtraction, a sign extension) or comes from a
@@ -185,6 +186,7 @@ _FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lam
 _ZERO_RIGHT = (ast.Add, ast.Sub, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift)
 _ZERO_LEFT = (ast.Add, ast.BitOr, ast.BitXor)
 _ASSOCIATIVE = (ast.Add, ast.BitOr, ast.BitXor, ast.BitAnd)
+_IDEMPOTENT = (ast.BitAnd, ast.BitOr, ast.BitXor)       # with the same operand twice (xor: always 0)
 
 
 _NEGATED = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt}
@@ -237,6 +239,8 @@ class _Simplifier(ast.NodeTransformer):
                 return self.visit_BinOp(ast.BinOp(node.left.left, node.op, ast.Constant(_FOLD[op](inner, b))))
         if b == 1 and op is ast.BitXor and _truth(node.left):
             return _negated(node.left)                 # (a == b) ^ 1 → a != b
+        if op in _IDEMPOTENT and _pure(node.left) and ast.dump(node.left) == ast.dump(node.right):
+            return ast.Constant(0) if op is ast.BitXor else node.left      # x ^ x → 0, x & x → x (test r, r)
         if b == 0 and op in _ZERO_RIGHT:
             return node.left
         if a == 0 and op in _ZERO_LEFT:

@@ -180,9 +180,10 @@ class Mmu:
     def _make_accessors(self) -> dict[str, Callable]:
         """ld8..ld128 / st8..st128 closures: TLB hit inline, everything else via the slow path.
 
-        One template (`inline_load` / `inline_store`, also used by code that
-        inlines the hit path itself, machr.jit.pyregion), instantiated per
-        width, so there is a single definition of the hit test.  Globals over
+        One template (`inline_load` / `inline_store`) instantiated per width,
+        so there is a single definition of the hit test; the host access
+        expressions (`READ_HOST` / `WRITE_HOST`) are machr.jit.pyregion's
+        too, whose inlined accesses test a span of pages instead.  Globals over
         local names keep the hit path to a few bytecodes; this is the hottest
         code in the Python tiers.
         """
@@ -208,49 +209,34 @@ class Mmu:
 
 
 ACCESS_WIDTHS = (8, 16, 32, 64, 128)
-# Fast-path read expression and write statement per width ({p} = host offset, {x} = value: names or sums).
-_READ = {8: "_buf[{p}]", 16: "_uH(_buf, {p})[0]", 32: "_uI(_buf, {p})[0]", 64: "_uQ(_buf, {p})[0]",
+# Hit-path read expression and write statement per width ({p} = host offset, {x} = value: names or sums).
+READ_HOST = {8: "_buf[{p}]", 16: "_uH(_buf, {p})[0]", 32: "_uI(_buf, {p})[0]", 64: "_uQ(_buf, {p})[0]",
          128: "_uQ(_buf, {p})[0] | (_uQ(_buf, ({p}) + 8)[0] << 64)"}
-_WRITE = {8: "_buf[{p}] = {x}", 16: "_pH(_buf, {p}, {x})", 32: "_pI(_buf, {p}, {x})", 64: "_pQ(_buf, {p}, {x})",
+WRITE_HOST = {8: "_buf[{p}] = {x}", 16: "_pH(_buf, {p}, {x})", 32: "_pI(_buf, {p}, {x})", 64: "_pQ(_buf, {p}, {x})",
           128: "_pQ(_buf, {p}, {x} & 0xFFFFFFFFFFFFFFFF); _pQ(_buf, ({p}) + 8, {x} >> 64)"}
 
 
-def _access(tag: str, bits: int, a: str, use: str, slow: str, computed: bool, site: int | None) -> list[str]:
+def _access(tag: str, bits: int, a: str, use: str, slow: str) -> list[str]:
     """Lines for one access of `bits` at `a` (a name): `use` (with {p}, the host offset) on a hit, else `slow`.
 
     The hit test: the TLB slot's tag for this kind of access holds the page,
-    and the access does not cross the page.  `computed`: `_mv` / `_mi`
-    already hold the page and slot of `a`.  `site` (code that inlines many
-    accesses): remember the addresses the last hit's page serves for this
-    access and their distance to the host bytes, in locals `_lo<site>` /
-    `_hi<site>` / `_hd<site>`, tested first (one chained comparison, one
-    addition); they are valid while the TLB cannot change under the caller
-    (no kernel code runs), and the caller sets `_lo<site> = _hi<site> = -1`
-    before the first access.
+    and the access does not cross the page.
     """
     last = PAGE_SIZE - bits // 8
     off = f"({a} & {PAGE_MASK:#x})"
     fits = "" if bits == 8 else f" and {off} <= {last:#x}"
-    head = [] if computed and site is None else [f"_mv = {a} >> {PAGE_SHIFT}", f"_mi = _mv & {TLB_MASK:#x}"]
-    if site is None:
-        return head + [f"if {tag}[_mi] == _mv{fits}:", "    " + use.format(p=f"_base[_mi] | {off}"),
-                       "else:", "    " + slow]
-    lo, hi, hd = f"_lo{site}", f"_hi{site}", f"_hd{site}"
-    return [f"if {lo} <= {a} <= {hi}:", "    " + use.format(p=f"{a} + {hd}"), "else:",
-            *("    " + ln for ln in head), f"    if {tag}[_mi] == _mv{fits}:", f"        {lo} = _mv << {PAGE_SHIFT}",
-            f"        {hi} = {lo} + {last:#x}", f"        {hd} = _base[_mi] - {lo}",
-            "        " + use.format(p=f"{a} + {hd}"), "    else:", "        " + slow]
+    return [f"_mv = {a} >> {PAGE_SHIFT}", f"_mi = _mv & {TLB_MASK:#x}", f"if {tag}[_mi] == _mv{fits}:",
+            "    " + use.format(p=f"_base[_mi] | {off}"), "else:", "    " + slow]
 
 
-def inline_load(bits: int, a: str, assign: str, slow: str, computed: bool = False,
-                site: int | None = None) -> list[str]:
+def inline_load(bits: int, a: str, assign: str, slow: str) -> list[str]:
     """Lines loading `bits` at address `a` (a name): `assign` + the value on a TLB hit, else the line `slow`.
 
     `assign` is the start of the line that receives the value (`"t = "`, `"return "`); see `_access`.
     """
-    return _access("_rtag", bits, a, assign + _READ[bits], slow, computed, site)
+    return _access("_rtag", bits, a, assign + READ_HOST[bits], slow)
 
 
-def inline_store(bits: int, a: str, x: str, slow: str, computed: bool = False, site: int | None = None) -> list[str]:
+def inline_store(bits: int, a: str, x: str, slow: str) -> list[str]:
     """Lines storing `x` (a name or constant) of `bits` at `a` (a name) on a TLB hit, else the line `slow`."""
-    return _access("_wtag", bits, a, _WRITE[bits].replace("{x}", x), slow, computed, site)
+    return _access("_wtag", bits, a, WRITE_HOST[bits].replace("{x}", x), slow)

@@ -7,6 +7,7 @@ access comes after the flags are killed, and the loop has an edge that
 leaves the region.
 """
 
+import re
 import struct
 
 import pytest
@@ -16,6 +17,7 @@ from machr.isa.x86_64 import ISA as X86
 from machr.jit import pyregion
 from machr.jit.simplify import simplify_statements
 from machr.machine.exits import ACCESS_READ, EXIT_PAGE_FAULT, EXIT_QUANTUM, EXIT_UNDEFINED
+from machr.kernel.mach.vm_types import VM_PROT_DEFAULT
 from tests.jit.machine import CODE, DATA, bare_engine
 
 # Sum words from DATA while counting; the low bit of each word picks one of two paths; stop at `end` (ud2 / udf),
@@ -30,8 +32,9 @@ LOOPS = {
 WORDS = struct.pack("<1024I", *[(i * 2654435761) & 0xFFFFFFFF for i in range(1024)])
 
 
-def machine(arch, tier, end):
-    isa, code, regs = LOOPS[arch]
+def machine(arch, tier, end, programs=None):
+    """The bare machine running `programs[arch]` (LOOPS) over WORDS at DATA, stopping at `end`."""
+    isa, code, *_, regs = (programs or LOOPS)[arch]
     engine, R, pmap = bare_engine(isa, code, regs(end), tier)
     engine.mmu.store(DATA, WORDS)
     return engine, R, pmap
@@ -55,6 +58,17 @@ def quanta(engine, R, pmap, n):
     return [state(engine.run(R, pmap, 700), R)] + [state(engine.run(R, pmap, budget), R) for budget in range(1, n + 1)]
 
 
+def same_quanta(make, n):
+    """`quanta` of the machine `make(tier)`, alike in the interpreter and tier 1: (the states, tier 1's engine)."""
+    runs = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = make(tier)
+        runs[tier] = quanta(engine, R, pmap, n)
+    for k, (a, b) in enumerate(zip(runs["interp"], runs["tier1"], strict=True)):
+        assert a == b, f"exit {k} differs"
+    return runs["interp"], engine
+
+
 @pytest.mark.parametrize("arch", sorted(LOOPS))
 def test_loop_runs_in_a_region_to_the_interpreters_end(arch):
     ends, engine = run_to_end(arch, DATA + 0xFF0)
@@ -66,14 +80,9 @@ def test_loop_runs_in_a_region_to_the_interpreters_end(arch):
 @pytest.mark.parametrize("arch", sorted(LOOPS))
 def test_every_quantum_ends_at_the_interpreters_boundary(arch):
     """Budgets of 1..60 after the region formed: every block end is an exit once, with every flag exact."""
-    runs = {}
-    for tier in ("interp", "tier1"):
-        engine, R, pmap = machine(arch, tier, DATA + 0xFF0)
-        runs[tier] = quanta(engine, R, pmap, 60)
+    states, engine = same_quanta(lambda tier: machine(arch, tier, DATA + 0xFF0), 60)
     assert engine.stats.pyregions == 1 and engine.stats.pyregion_entries > 60
-    assert all(s[0] == EXIT_QUANTUM for s in runs["interp"])
-    for k, (a, b) in enumerate(zip(runs["interp"], runs["tier1"], strict=True)):
-        assert a == b, f"exit {k} differs"
+    assert all(s[0] == EXIT_QUANTUM for s in states)
 
 
 @pytest.mark.parametrize("arch", sorted(LOOPS))
@@ -235,10 +244,7 @@ DEFERS = {
 
 
 def _defers_machine(arch, tier, end):
-    isa, code, _, regs = DEFERS[arch]
-    engine, R, pmap = bare_engine(isa, code, regs(end), tier)
-    engine.mmu.store(DATA, WORDS)
-    return engine, R, pmap
+    return machine(arch, tier, end, DEFERS)
 
 
 @pytest.mark.parametrize("arch", sorted(DEFERS))
@@ -277,3 +283,140 @@ def test_a_region_defers_the_flags_its_loop_does_not_read(arch):
     src = engine.pyregions[0].source
     loop = src[src.index("while True:"):src.index("except")]
     assert "_fl = " in loop and ("cf = " not in loop if arch == "x86_64" else "vf = " not in loop)
+
+
+# --- calls and returns inside a region -----------------------------------------------------------------------------
+# The loop loads a word and calls f, which adds it to rax / x0 and counts the odd ones in rcx / x3; after the loop,
+# f is called once more from a site the region has never run (its return leaves the region), then ud2 / udf.
+#   loop: mov edx, [rbx]; call f; add rbx, 4; cmp rbx, r8; jne loop; mov edx, 7; call f; add rax, 1; ud2
+#   f:    add rax, rdx; test dl, 1; je 1f; add rcx, 1; 1: ret
+CALLS = {
+    "x86_64": (X86, bytes.fromhex("8b13e8190000004883c3044c39c375f0ba07000000e8060000004883c0010f0b4801d0f6c201"
+                                  "74044883c101c3"), 0x20, lambda end: {"rbx": DATA, "r8": end}),
+    "aarch64": (ARM, bytes.fromhex("220040b908000094211000913f0008eb81ffff54e20080520300009400040091000000000000"
+                                   "028b4200003663040091c0035fd6"), 0x24, lambda end: {"x1": DATA, "x8": end}),
+}
+
+
+def _calls_machine(arch, tier, end):
+    return machine(arch, tier, end, CALLS)
+
+
+@pytest.mark.parametrize("arch", sorted(CALLS))
+def test_a_region_spans_a_call_and_its_return(arch):
+    """The loop, f and the return site are one region: it runs from start to end without leaving at call or return."""
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = _calls_machine(arch, tier, DATA + 0xFF0)
+        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    assert ends["interp"][0] == EXIT_UNDEFINED
+    assert ends["tier1"] == ends["interp"]
+    region = engine.pyregions[-1]
+    assert {CODE, CODE + CALLS[arch][2]} <= region.members
+    assert engine.stats.pyregion_insns > 5000 and engine.stats.pyregion_entries <= 3
+
+
+@pytest.mark.parametrize("arch", sorted(CALLS))
+def test_a_return_outside_the_region_and_a_fault_leave_it_precisely(arch):
+    """Past the data page the load faults inside the region; at the end f returns where the region never ran."""
+    for end in (DATA + 0xFF0, DATA + 0x2000):
+        ends = {}
+        for tier in ("interp", "tier1"):
+            engine, R, pmap = _calls_machine(arch, tier, end)
+            engine.run(R, pmap, 1000)                         # the region forms
+            ex = engine.run(R, pmap, 1 << 20)
+            ends[tier] = state(ex, R)
+        assert ends["tier1"] == ends["interp"]
+        assert ends["interp"][0] == (EXIT_UNDEFINED if end < DATA + 0x1000 else EXIT_PAGE_FAULT)
+
+
+@pytest.mark.parametrize("arch", sorted(CALLS))
+def test_every_quantum_in_a_region_with_calls_ends_at_the_interpreters_boundary(arch):
+    _, engine = same_quanta(lambda tier: _calls_machine(arch, tier, DATA + 0xFF0), 40)
+    assert engine.stats.pyregion_entries > 40
+
+
+def test_a_return_is_followed_by_the_regions_return_sites():
+    engine, R, pmap = _calls_machine("x86_64", "tier1", DATA + 0xFF0)
+    engine.run(R, pmap, 1 << 20)
+    src = engine.pyregions[-1].source
+    # f's ret (the pc comes from the stack), the budget test, then the return site of the loop's call
+    assert re.search(rf"_pc = _t0_\w+\n\s+_ret \+= 1\n.*\n.*break\n\s+if _pc == {CODE + 7:#x}:\n", src)
+
+
+# --- flags of an instruction that may fault ------------------------------------------------------------------------
+# loop: cmp [rbx], ecx; jb skip; lea rax, [rax + 1]; skip: lea rbx, [rbx + 4]; jmp loop — until rbx leaves the page.
+# Only the compare assigns flags and only jb reads one: the region defers the others, so the fault at the compare's
+# load must report the flags of the compare before it, which the region computes only then.
+CMP_MEMORY = bytes.fromhex("390b7204488d4001488d5b04ebf2")
+
+
+def test_flags_deferred_by_an_instruction_that_faults_are_those_of_its_last_run():
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = bare_engine(X86, CMP_MEMORY, {"rbx": DATA, "rcx": 0x80000000}, tier)
+        engine.mmu.store(DATA, WORDS)
+        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    assert ends["interp"][:4] == (EXIT_PAGE_FAULT, CODE, DATA + 0x1000, ACCESS_READ)
+    assert ends["tier1"] == ends["interp"]
+    loop = engine.pyregions[-1].source.split("while True:")[1]
+    assert "_fl = " in loop and "of = " not in loop.split("except")[0]
+
+
+# --- spans of pages ------------------------------------------------------------------------------------------------
+# loop: ldr w2, [x1], #4; add x0, x0, x2; cmp x1, x8; b.ne loop; udf — over three pages at SPAN, then a fourth
+# that is not mapped.  mov edx, [rbx + rcx] (x86) sums addresses past 2**64, which wrap into DATA.
+WALK = bytes.fromhex("224440b80000028b3f0008eba1ffff5400000000")
+WRAP = bytes.fromhex("8b140b4801d04883c1044c39c175f10f0b")
+SPAN = 0x700000
+
+
+def _walk_machine(tier, adjacent, end):
+    """WALK over pages SPAN.. whose frames follow each other (`adjacent`) or run backwards, each its own words."""
+    engine, R, pmap = bare_engine(ARM, WALK, {"x1": SPAN, "x8": end}, tier)
+    frames = sorted(pmap.pool.grab() for _ in range(3))
+    for k, frame in enumerate(frames if adjacent else frames[::-1]):
+        pmap.enter(SPAN + k * 0x1000, frame, VM_PROT_DEFAULT)
+        engine.mmu.store(SPAN + k * 0x1000, WORDS[k * 4:] + WORDS[:k * 4])
+    return engine, R, pmap
+
+
+@pytest.mark.parametrize("adjacent", [True, False])
+def test_a_walk_over_pages_reads_each_page_and_faults_past_them(adjacent):
+    for end in (SPAN + 0x2800, SPAN + 0x4000):
+        ends = {}
+        for tier in ("interp", "tier1"):
+            engine, R, pmap = _walk_machine(tier, adjacent, end)
+            ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+        assert ends["tier1"] == ends["interp"]
+        assert ends["interp"][:3] == ((EXIT_UNDEFINED, CODE + 0x10, 0) if end < SPAN + 0x3000
+                                      else (EXIT_PAGE_FAULT, CODE, SPAN + 0x3000))
+    span = pyregion._span_finder(engine.mmu.rtag, engine.mmu.base)
+    lo, hi, _ = span(SPAN + 0x1004, 0xFFC, {})
+    assert (lo, hi) == ((SPAN, SPAN + 0x2FFC) if adjacent else (SPAN + 0x1000, SPAN + 0x1FFC))
+    memo = {}
+    assert span(SPAN + 0x3000, 0xFFC, memo) == (1, 0, 0) and span(-8, 0xFFC, memo) == (1, 0, 0) and not memo
+
+
+def test_an_address_past_2_to_the_64_wraps_in_a_region():
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = bare_engine(X86, WRAP, {"rbx": (1 << 64) - 0x1000, "rcx": DATA + 0x1000,
+                                                  "r8": DATA + 0x1000 + 0x800}, tier)
+        engine.mmu.store(DATA, WORDS)
+        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    assert ends["interp"][0] == EXIT_UNDEFINED and ends["interp"][5][0] == sum(struct.unpack("<512I", WORDS[:2048]))
+    assert ends["tier1"] == ends["interp"]
+    assert engine.stats.pyregion_insns > 2000 and "_ma = rbx + rcx\n" in engine.pyregions[-1].source
+
+
+def test_simplify_folds_an_operation_of_a_value_with_itself():
+    out = simplify_statements(["_t = rax & rax", "rax = rax & 0xffffffff ^ rax & 0xffffffff", "y = ld8(a) ^ ld8(a)"],
+                              {"rax": 64})
+    assert out == ["_t = rax", "rax = 0", "y = ld8(a) ^ ld8(a)"]
+
+
+def test_every_quantum_in_a_block_that_loops_on_itself_ends_at_the_interpreters_boundary():
+    """WALK is one block that branches to itself: it runs in a loop of its own, which must stop at every budget."""
+    _, engine = same_quanta(lambda tier: _walk_machine(tier, True, SPAN + 0x2800), 30)
+    assert "while True:\n" in engine.pyregions[-1].source.split("while True:\n", 1)[1]
