@@ -16,6 +16,7 @@ from numba.extending import intrinsic, overload, register_jitable
 import machr.isa.aarch64  # noqa: F401  (imports fill the registries)
 import machr.isa.x86_64  # noqa: F401
 from machr.isa import dual
+from machr.jit.pipeline import RegionCompiler
 
 
 def _bitcast(src, dst, llvm_type):
@@ -60,7 +61,7 @@ def _from_single(x):
 
 
 for _fn in dual.JITABLE.values():
-    register_jitable(_fn)
+    register_jitable(pipeline_class=RegionCompiler)(_fn)      # compiled as cheaply as the regions that call them
 
 globals().update(dual.JITABLE)
 __all__ = [*dual.JITABLE]
