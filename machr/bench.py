@@ -2,11 +2,12 @@
 
 Each cell runs in a fresh child process (`python -m machr.bench --one ...`),
 so its wall time (measured by the parent: the whole process, start to exit)
-includes start-up as a user of `machr run` sees it, its
-peak RSS is its own, and numba is imported only where a tier needs it.
+includes start-up as a user of `machr run` sees it, and its
+peak RSS is its own (the compile worker's, where numba runs, is not).
 Tiers: `interp` (tier 0), `tier1` (Python blocks), `jit-cold` (tier 1 +
 tier 2 with an empty region cache, compiling in the background worker) and
-`jit-warm` (the same run again: regions load from the on-disk cache).
+`jit-warm` (the same run again, once the worker has compiled what the cold
+run left: regions load from the on-disk cache).
 Reference rows, where installed: `unicorn` (the same ELF on Unicorn with
 a minimal Mach stand-in, firmware/tools/fakemach.py) and `qemu` (a
 host-Linux build of the workload under qemu-user, from bench/ref/).
