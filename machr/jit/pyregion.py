@@ -67,8 +67,8 @@ from functools import cached_property, lru_cache
 from machr.isa.base import Isa
 from machr.jit.region import _split_args
 from machr.jit.simplify import assigned_names, simplify_statements
-from machr.jit.translator import (_MAY_EXIT, _NAME, Block, _exposed_and_assigned, _flag_target, _forward_temps,
-                                  _plan_flags, insn_statements, plan_flags_at_exits, unrecomputable)
+from machr.jit.translator import (_MAY_EXIT, _NAME, _TEMP_DEF, Block, _exposed_and_assigned, _flag_target,
+                                  _forward_temps, _plan_flags, insn_statements, plan_flags_at_exits, unrecomputable)
 from machr.machine.memory import PAGE_SHIFT, PAGE_SIZE
 from machr.machine.mmu import READ_HOST, TLB_MASK, WRITE_HOST
 
@@ -128,16 +128,9 @@ def block_info(isa: Isa, blk: Block) -> BlockInfo:
         last = blk.insns[-1]
         succ, unconditional = static_successors(per_insn, last.pc + last.length)
         kills = frozenset(t for stmts in per_insn for s in stmts
-                          if (t := _flag_assigned(s, isa.flag_vars)) is not None)
+                          if (t := _flag_target(s, isa.flag_vars)) is not None)
         blk.pyinfo = BlockInfo(per_insn, succ, unconditional, kills)
     return blk.pyinfo
-
-
-def _flag_assigned(s: str, flags: frozenset[str]) -> str | None:
-    if "\n" in s:
-        return None
-    head, sep, rest = s.partition(" = ")
-    return head if sep and head in flags else None
 
 
 def static_successors(per_insn: list[list[str]], fallthrough: int) -> tuple[frozenset[int] | None, bool]:
@@ -346,9 +339,7 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool) -> tuple[st
     return _emit(isa, *args, traced=False), _emit(isa, *args, traced=True), sites
 
 
-_TEMP_DEF = re.compile(r"^(_t\w*) = ([^\n]+)$")
 _CALLS = re.compile(r"\w\s*\(")
-_WORD = re.compile(r"\b[A-Za-z_]\w*")           # names, not the letters of a literal (0xff)
 
 
 def _sink_temps(kept: list[list[str]], later: list[list[str]], per_insn: list[list[str]]) -> list[list[str]]:
@@ -376,7 +367,7 @@ def _sink_temps(kept: list[list[str]], later: list[list[str]], per_insn: list[li
             if m is None or _CALLS.search(m.group(2)) or defs.get(m.group(1)) != 1:
                 continue
             temp, expr = m.groups()
-            inputs = set(_WORD.findall(expr))
+            inputs = set(_NAME.findall(expr))
             word = re.compile(rf"\b{temp}\b")
             if (any(not _TEMP.fullmatch(n) or defs.get(n) != 1 or where[n] != k for n in inputs) or inputs & early
                     or any(word.search(x) for x in flat if x is not s)

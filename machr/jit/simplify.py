@@ -31,7 +31,10 @@ import ast
 import functools
 import re
 
-_LOADS = {f"ld{bits}": bits for bits in (8, 16, 32, 64, 128)}      # a load's value is unsigned (machr.machine.mmu)
+from machr.machine.mmu import ACCESS_WIDTHS
+
+NAME = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*")      # \b: not the x1 of 0x1f (machr.jit.translator's too)
+_LOADS = {f"ld{bits}": bits for bits in ACCESS_WIDTHS}      # a load's value is unsigned (machr.machine.mmu)
 _LOW_ONES = re.compile(r"&|\bint\(|\+ 0\b|\| 0\b|\^ 0\b")
 _MAX_SHIFT = 1024
 
@@ -44,7 +47,7 @@ def simplify_statements(stmts: list[str], widths: dict[str, int]) -> list[str]:
     """
     out = []
     for s in stmts:
-        key = (s, tuple(widths.get(n) for n in _WORD.findall(s)))
+        key = (s, tuple(widths.get(n) for n in NAME.findall(s)))
         done = _DONE.get(key)
         if done is None:
             if len(_DONE) >= _DONE_MAX:
@@ -106,15 +109,14 @@ def _assigns_simple(s: str) -> bool:
 
 
 _TARGETS = re.compile(r"^\s*([A-Za-z_][\w\s,]*?)\s*(?:[-+*/%&|^@]|<<|>>|//|\*\*)?=(?!=)", re.M)
-_WORD = re.compile(r"[A-Za-z_]\w*")
 
 
 @functools.lru_cache(maxsize=1 << 14)
 def assigned_names(s: str) -> frozenset[str]:
     """Every name statement `s` may assign (any line, any form); a compound statement: every name it mentions."""
     if "\n" in s or s.startswith(("if ", "while ", "for ")):
-        return frozenset(_WORD.findall(s))
-    out = {name for m in _TARGETS.finditer(s) for name in _WORD.findall(m.group(1))}
+        return frozenset(NAME.findall(s))
+    out = {name for m in _TARGETS.finditer(s) for name in NAME.findall(m.group(1))}
     out.update(re.findall(r"([A-Za-z_]\w*)\s*:=", s))
     return frozenset(out)
 

@@ -25,11 +25,11 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from machr.isa.base import DecodeError, Insn, Isa, NeedMoreBytes
+from machr.jit.simplify import NAME as _NAME
 from machr.jit.simplify import assigned_names
 from machr.machine.exits import EXIT_UNDEFINED, MemFault
 
 MAX_BLOCK_INSNS = 64
-_NAME = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*")      # \b: not the x1 of 0x1f
 _MAY_EXIT = re.compile(r"\b(ld|st)(8|16|32|64|128)\(|\b_exit\(|\braise\b")
 _NEEDS_N = re.compile(r"\b(ld|st)(8|16|32|64|128)\(|\b_exit\(|\braise\b|\b_n\b|\b_clock\(")
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:[-+*/%&|^]|<<|>>|//)?=(?!=)", re.M)
@@ -388,7 +388,7 @@ def _forward_step(flat: list[tuple[int, str]], start: int, keep: Collection[str]
         if any(set(_ASSIGNED.findall(flat[x][1])) & inputs or "\n" in flat[x][1] for x in range(i + 1, j)):
             continue
         repl = expr if _SIMPLE.match(expr) else f"({expr})"
-        flat[j] = (flat[j][0], target.replace(temp, repl) if _word_count(target, temp) == 1 else target)
+        flat[j] = (flat[j][0], word.sub(lambda _, r=repl: r, target))  # the whole name: _t0_1 is not in _t0_10
         del flat[i]
         return _restart(flat, i, [stmt, target])
     return None
@@ -424,10 +424,6 @@ def _restart(flat: list[tuple[int, str]], i: int, changed: list[str]) -> int:
             first = a
         later.add(m.group(1))
     return first
-
-
-def _word_count(stmt: str, name: str) -> int:
-    return len(re.findall(rf"\b{name}\b", stmt))
 
 
 def _after_target(stmt: str, temp: str) -> str:
@@ -469,8 +465,7 @@ class FlagPlan:
     at_exit: list[list[str]]        # per instruction: flag assignments to run if it faults (in order)
 
 
-def plan_flags_at_exits(isa: Isa, per_insn: list[list[str]], live_out: Collection[str],
-                        blocked: list[set[str] | None] | None = None) -> FlagPlan:
+def plan_flags_at_exits(isa: Isa, per_insn: list[list[str]], live_out: Collection[str]) -> FlagPlan:
     """`plan_flags`, but an instruction that may fault only on a memory access keeps no flag alive.
 
     Such a fault reports the state before the instruction (memory accesses
@@ -485,11 +480,8 @@ def plan_flags_at_exits(isa: Isa, per_insn: list[list[str]], live_out: Collectio
     keeps it in its local or has the block that set it recompute it,
     machr.jit.pyregion).  Instructions that may exit otherwise (`_exit`,
     `raise`) or hold compound statements expose every flag, as before.
-    `blocked` is `unrecomputable(isa, per_insn)` if the caller has it.
     """
-    if blocked is None:
-        blocked = unrecomputable(isa, per_insn)
-    kept, sunk, live_in, dropped = _plan_flags(isa, per_insn, live_out, blocked)
+    kept, sunk, live_in, dropped = _plan_flags(isa, per_insn, live_out, unrecomputable(isa, per_insn))
     return FlagPlan(kept, sunk, live_in, _recomputed(isa, per_insn, dropped))
 
 

@@ -135,6 +135,18 @@ def test_a_region_counts_its_blocks_for_tier_2():
     assert e is None and sum(b.ninsns * h for b, h in zip(region.blocks, hits, strict=True)) == n
 
 
+def test_a_flag_read_ten_instructions_after_its_compare():
+    """cmp, eight nops, cmovb: the compare's temporaries (`_t0_1`) are forwarded into the cmovb, whose own are
+    `_t0_10`...; the region must run to the interpreter's end (it once read a name made of the two)."""
+    body = "90" + "4c39c3" + "90" * 8 + "480f42c3" + "4883c101" + "49ffc9"
+    code = bytes.fromhex(body + "75" + format(-(len(body) // 2 + 2) & 0xFF, "02x") + "0f0b")
+    out = []
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = bare_engine(X86, code, {"rbx": 5, "r8": 9, "r9": 3000}, tier)
+        out.append(state(engine.run(R, pmap, 1 << 20), R))
+    assert out[0] == out[1] and out[0][0] == EXIT_UNDEFINED and engine.stats.pyregion_insns > 20_000
+
+
 def test_static_successors():
     assert pyregion.static_successors([["_npc = 0x10 if zf else 0x20"]], 8) == (frozenset({0x10, 0x20}), True)
     assert pyregion.static_successors([["rax = 1"]], 8) == (frozenset({8}), False)
@@ -326,7 +338,7 @@ def test_a_return_outside_the_region_and_a_fault_leave_it_precisely(arch):
             engine.run(R, pmap, 1000)                         # the region forms
             ex = engine.run(R, pmap, 1 << 20)
             ends[tier] = state(ex, R)
-        assert ends["tier1"] == ends["interp"]
+        assert ends["tier1"] == ends["interp"] and engine.stats.pyregion_insns > 5_000    # (engine: tier 1's)
         assert ends["interp"][0] == (EXIT_UNDEFINED if end < DATA + 0x1000 else EXIT_PAGE_FAULT)
 
 
@@ -388,7 +400,7 @@ def test_a_walk_over_pages_reads_each_page_and_faults_past_them(adjacent):
         for tier in ("interp", "tier1"):
             engine, R, pmap = _walk_machine(tier, adjacent, end)
             ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
-        assert ends["tier1"] == ends["interp"]
+        assert ends["tier1"] == ends["interp"] and engine.stats.pyregion_insns > 5_000    # (engine: tier 1's)
         assert ends["interp"][:3] == ((EXIT_UNDEFINED, CODE + 0x10, 0) if end < SPAN + 0x3000
                                       else (EXIT_PAGE_FAULT, CODE, SPAN + 0x3000))
     span = pyregion._span_finder(engine.mmu.rtag, engine.mmu.base)

@@ -38,6 +38,12 @@ def test_forward_temps_resumes_where_the_search_from_the_top_would_find_the_next
     assert _forward_temps([list(s) for s in per_insn]) == forward_temps_from_the_top([list(s) for s in per_insn])
 
 
+def test_forwarding_replaces_the_whole_name_only():
+    """`_t0_1` is the start of `_t0_10`: forwarding one must leave the other alone."""
+    per_insn = [["_t0_1 = rax + 1"], ["_t0_10 = rbx", "rcx = _t0_10 + _t0_1"]]
+    assert _forward_temps(per_insn) == [[], ["rcx = rbx + (rax + 1)"]]
+
+
 def test_a_fault_recomputes_the_flags_dropped_before_it():
     """adds (flags dead: the next subs assigns them) ; ldr (may fault) ; subs ; b.ne (reads zf)."""
     per_insn = [["_ta = x0", "_ts = _ta + x2", "nf = _ts >> 63 & 1", "zf = _ts & 0xffffffffffffffff == 0",
