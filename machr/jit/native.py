@@ -1,65 +1,33 @@
-"""Tier 2's numba side: memory access intrinsics, the trampoline, object code out.
+"""Tier 2's numba side: memory access intrinsics, object code out.
 
-Imported only where regions are compiled (the compile worker, or the engine
-when it compiles in-process); the engine runs compiled regions through
-machr.jit.loader, without numba.
+numba compiles the regions machr.jit.emit declines (those that call the
+ISAs' @jitable helpers: the floating-point operations); this module gives
+their dialect its intrinsics.  It is imported only where such a region is
+compiled (the compile worker, or the engine when it compiles in-process);
+the engine runs compiled regions through machr.jit.loader, without numba.
 
-The trampoline runs region after region natively, without returning to
-Python.  Every region is a `numba.cfunc` (machr.jit.region).  A region ends
-with LEAVE when the next pc is not one of its blocks; that pc is usually the
-start of another region (a loop split over two regions, a call into a
-callee's region, the return to the caller's).  Going back to Python for
-that costs about 1 µs, the time tier 2 runs 100-2000 guest instructions in,
-so a workload spread over many regions (Dhrystone's mix of small
-procedures) would spend most of its time in transitions.  The trampoline
-instead looks the pc up in an open-addressing table of the address space's
-region blocks (`keys` = block pcs, `fns` = the region's cfunc address) and
-calls the next region through its address: a few nanoseconds.  It returns
-to Python on any other exit (BUDGET, SLOW), on a pc without a region
-(LEAVE), or when the budget is used up at a block boundary (LEAVE: the
-engine does the canonical boundary check).
-
-`call_region` is a numba intrinsic: an indirect call of a C function
-pointer.  numba has no portable way to call a function whose address is
-only known at run time otherwise (first-class function values are typed per
-signature *and* bound at compile time of the caller).
-
-Regions and the trampoline take raw pointers and are compiled without
-numba's reference-counting runtime (`CFUNC_OPTIONS`), so that their object
-code refers to nothing of numba's but the C helpers of its cfunc error
-path, which machr.jit.loader binds; and through the pipeline of
-machr.jit.pipeline, which runs only the passes they need.
+Regions take raw pointers and are compiled without numba's
+reference-counting runtime (`CFUNC_OPTIONS`), so that their object code
+refers to nothing of numba's but the C helpers of its cfunc error path,
+which machr.jit.loader binds; and through the pipeline of
+machr.jit.pipeline, which runs only the passes they need.  The intrinsics
+mean what machr.jit.emit's inlined forms of them mean.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import cfunc, types
+from numba import types
 from numba.extending import intrinsic
 
 from machr.jit.loader import CompiledObject
 from machr.jit.pipeline import RegionCompiler
-from machr.jit.region import LEAVE, TLB_MISS, X_BUDGET, X_CALLS, X_CLOCK, X_DONE, X_RETIRED
+from machr.jit.region import TLB_MISS
 from machr.machine.mmu import PAGE_MASK, PAGE_SHIFT, TLB_MASK
 
 CFUNC_OPTIONS = {"_nrt": False, "pipeline_class": RegionCompiler}
 _U = np.uint64
-# trampoline(keys, fns, mask, R, M8, RT, WT, BASE, X, pc_slot, budget, clock) -> last exit kind
-TRAMPOLINE_SIGNATURE = ("int64(CPointer(uint64), CPointer(uint64), uint64, CPointer(uint64), CPointer(uint8), "
-                        "CPointer(uint64), CPointer(uint64), CPointer(uint64), CPointer(int64), int64, int64, int64)")
-
-
-@intrinsic
-def call_region(typingctx, addr, R, M8, RT, WT, BASE, X):
-    """`((int64 (*)(R*, M8*, RT*, WT*, BASE*, X*)) addr)(R, M8, RT, WT, BASE, X)`."""
-    sig = types.int64(addr, R, M8, RT, WT, BASE, X)
-
-    def codegen(context, builder, signature, args):
-        fnty = ir.FunctionType(ir.IntType(64), [a.type for a in args[1:]])
-        return builder.call(builder.inttoptr(args[0], fnty.as_pointer()), args[1:])
-
-    return sig, codegen
 
 
 def _memory_access(width: int, store: bool):
@@ -151,37 +119,6 @@ def asr64(typingctx, x, n):
     return types.uint64(x, n), codegen
 
 
-def trampoline(keys, fns, mask, R, M8, RT, WT, BASE, X, pc_slot, budget, clock):
-    """Run regions from R's pc while the pc starts a region block; returns the last exit kind.
-
-    X gets the instructions retired (X_DONE) and the region calls made
-    (X_CALLS); a SLOW exit's block and index are in X too, left by the
-    region that took it.  The probe is machr.jit.loader's `slot`.
-    """
-    done = 0
-    calls = 0
-    kind = LEAVE
-    while True:
-        pc = R[pc_slot]
-        i = (pc ^ (pc >> _U(7))) & mask
-        while keys[i] != pc and keys[i] != _U(0):
-            i = (i + _U(1)) & mask
-        if keys[i] == _U(0):
-            break
-        X[X_BUDGET] = budget - done
-        X[X_CLOCK] = clock + done
-        kind = call_region(fns[i], R, M8, RT, WT, BASE, X)
-        calls += 1
-        done += X[X_RETIRED]
-        if kind != LEAVE:
-            break
-        if done >= budget:
-            break
-    X[X_DONE] = done
-    X[X_CALLS] = calls
-    return kind
-
-
 def object_code(fn) -> CompiledObject:
     """A compiled cfunc as machr.jit.loader loads it: its symbol, the symbols it needs, its object code.
 
@@ -193,8 +130,3 @@ def object_code(fn) -> CompiledObject:
     needs = sorted(g.name for g in (*module.functions, *module.global_variables)
                    if g.is_declaration and not g.name.startswith("llvm."))
     return CompiledObject(fn.native_name, tuple(needs), code)
-
-
-def trampoline_object() -> CompiledObject:
-    """Compile the trampoline (only when no cached object of it exists: it takes a few tenths of a second)."""
-    return object_code(cfunc(TRAMPOLINE_SIGNATURE, **CFUNC_OPTIONS)(trampoline))

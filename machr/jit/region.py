@@ -54,7 +54,45 @@ TLB_MISS = (1 << 64) - 1        # machr.jit.native.tlb's answer for an access th
 SIGNATURE = ("int64(CPointer(uint64), CPointer(uint8), CPointer(uint64), CPointer(uint64), CPointer(uint64), "
              "CPointer(int64))")
 ARGS = "R, M8, RT, WT, BASE, X"
-TRANSLATOR_VERSION = 9          # part of the on-disk cache key: bump when the generated code changes
+TRANSLATOR_VERSION = 10         # part of the on-disk cache key: bump when the generated code changes
+
+# The trampoline runs region after region natively, without returning to Python.  A region ends with LEAVE
+# when the next pc is not one of its blocks; that pc is usually the start of another region (a loop split over
+# two regions, a call into a callee's region, the return to the caller's).  Going back to Python for that costs
+# about 1 µs, the time tier 2 runs 100-2000 guest instructions in, so a workload spread over many regions
+# (Dhrystone's mix of small procedures) would spend most of its time in transitions.  The trampoline instead
+# looks the pc up in an open-addressing table of the address space's region blocks (`keys` = block pcs, `fns`
+# = the region's function address; the probe is machr.jit.loader's `slot`) and calls the next region through
+# its address (`call_region`: an indirect call): a few nanoseconds.  It returns to Python on any other exit
+# (BUDGET, SLOW), on a pc without a region (LEAVE), or when the budget is used up at a block boundary (LEAVE:
+# the engine does the canonical boundary check); X gets the instructions retired (X_DONE) and the region calls
+# made (X_CALLS), and a SLOW exit's block and index, left by the region that took it.  It is dialect text
+# that only machr.jit.emit compiles (its module-level names are this module's integer constants).
+TRAMPOLINE_SOURCE = """
+def trampoline(keys, fns, mask, R, M8, RT, WT, BASE, X, pc_slot, budget, clock):
+    done = 0
+    calls = 0
+    kind = LEAVE
+    while True:
+        pc = R[pc_slot]
+        i = (pc ^ (pc >> _U(7))) & mask
+        while keys[i] != pc and keys[i] != _U(0):
+            i = (i + _U(1)) & mask
+        if keys[i] == _U(0):
+            break
+        X[X_BUDGET] = budget - done
+        X[X_CLOCK] = clock + done
+        kind = call_region(fns[i], R, M8, RT, WT, BASE, X)
+        calls += 1
+        done += X[X_RETIRED]
+        if kind != LEAVE:
+            break
+        if done >= budget:
+            break
+    X[X_DONE] = done
+    X[X_CALLS] = calls
+    return kind
+"""
 
 _MEM_CALL = re.compile(r"\b(ld|st)(8|16|32|64|128)\(")
 _LOAD = re.compile(r"\bld(8|16|32|64)\(")

@@ -1,16 +1,16 @@
-"""Tier 2: hot blocks grouped into regions and compiled with numba.
+"""Tier 2: hot blocks grouped into regions and compiled to machine code.
 
 The engine counts block dispatches in tier 1.  When a block reaches `HOT`
 dispatches, `Tier2.request` forms a region around it: the hot, supported,
 not yet claimed blocks reachable from it through their static successors
 (jump targets, fall-through and return sites) that ran at least 1/8 as
 often, at most `MAX_BLOCKS` of
-them, because numba's compile time grows faster than linearly with
-function size.
+them, because compile time grows faster than linearly with function size
+(numba's much faster than machr.jit.emit's).
 
 Regions stay small and cheap to compile because leaving one is cheap: a
 region's exit to the start of another region's block is followed natively
-by the trampoline (machr.jit.native), which probes a table of the address
+by the trampoline (machr.jit.region.TRAMPOLINE_SOURCE), which probes a table of the address
 space's region blocks and calls the next region's cfunc by address.  Python
 sees only exits that need it (a pc no region has, the budget, a SLOW
 instruction).
@@ -18,16 +18,19 @@ instruction).
 Compilation happens off the guest's critical path.  A region's source is
 written to the on-disk cache as a module `r_<key>.py`; the key is a hash of
 the source (a function of the code bytes, the ISA and
-`TRANSLATOR_VERSION`) and of the host (machr.jit.loader.HOST).  The compile
-worker (machr.jit.worker, a process on the machine's other core) imports
-the module, which compiles its cfunc with numba, and stores the cfunc's
-object code as `r_<key>.o` while tier 1 keeps running; the engine polls,
+`TRANSLATOR_VERSION`), of the compilers' own source (`COMPILERS`) and of
+the host (machr.jit.loader.HOST).  The compile worker (machr.jit.worker, a
+process on the machine's other core) compiles the module's `_region` with
+machr.jit.emit, or, when it calls the ISAs' @jitable helpers, which emit
+declines, imports the module, which compiles it as a cfunc with numba; it
+stores the object code as `r_<key>.o` while tier 1 keeps running; the
+engine polls,
 loads the object code through llvmlite (machr.jit.loader) and swaps the
 region in.  Regions still waiting when the engine exits are left to the
 worker, which compiles them after the engine is gone.  The engine's
-process never imports numba (unless it compiles in-process,
-`background=False`): numba's import and set-up take longer than a warm
-run's regions.
+process never imports numba (unless it compiles a helper-calling region
+in-process, `background=False`): numba's import and set-up take longer
+than a warm run's regions.
 
 A second run of the same program compiles nothing, and does not even wait
 for its blocks to become hot: each region is recorded under its first
@@ -46,14 +49,13 @@ import os
 import subprocess
 import sys
 import time
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from machr.isa.base import Isa
-from machr.jit import loader
+from machr.jit import emit, loader
 from machr.jit.region import (
     HELPERS,
     TRANSLATOR_VERSION,
@@ -64,11 +66,13 @@ from machr.jit.region import (
     region_source,
 )
 from machr.jit.translator import _INT_LITERAL, Block
+from machr.jit.worker import spawn
 from machr.machine.mmu import Mmu
 
 HOT = 1000                    # dispatches that make a block a region seed
 MAX_BLOCKS = 6
 MAX_INSNS = 64
+TRAMPOLINE = "machr_trampoline"
 T2_UNKNOWN, T2_UNSUPPORTED, T2_SUPPORTED, T2_CLAIMED = 0, 1, 2, 3     # Block.t2
 
 
@@ -93,7 +97,6 @@ class Region:
     blocks: dict[int, Block]
     cache: dict[int, Block]                   # the translation cache (address space) it was formed from
     address: int = 0                          # of its compiled function, loaded; goes into the region table
-    queued_work: int = 0                      # _work() when it was queued for the worker
 
 
 @dataclass
@@ -124,28 +127,53 @@ def _load_module(path: Path):
     return mod
 
 
+def _source_digest(*modules: str) -> str:
+    digest = hashlib.sha256()
+    for name in modules:
+        digest.update(Path(importlib.util.find_spec(name).origin).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# The compilers' source: part of every object's cache key, so that a change to a compiler compiles afresh.
+COMPILERS = _source_digest("machr.jit.emit", "machr.jit.native", "machr.jit.pipeline", "machr.jit.region")
+
+
 @functools.cache
 def _trampoline_path(directory: Path) -> Path:
-    """Where the trampoline's object is cached: keyed by its source, the region ABI's version and the host."""
-    source = Path(importlib.util.find_spec("machr.jit.native").origin).read_bytes()
-    digest = hashlib.sha256(b"%s\0%d\0%s" % (source, TRANSLATOR_VERSION, loader.HOST.encode())).hexdigest()[:24]
+    """Where the trampoline's object is cached: keyed by the compilers' source and the host."""
+    digest = hashlib.sha256(f"{COMPILERS}\0{TRANSLATOR_VERSION}\0{loader.HOST}".encode()).hexdigest()[:24]
     return directory / f"t_{digest}.o"
 
 
-def compile_region_file(path: str, trampoline: str) -> float:
+def ensure_trampoline(path: Path) -> None:
+    """Compile the trampoline to `path` unless it is there."""
+    if not path.exists():
+        loader.write_object(path, emit.object_code(emit.trampoline_ir(TRAMPOLINE), TRAMPOLINE))
+
+
+def compile_region_file(path: str, trampoline: str, numba: bool = True) -> float | None:
     """Compile one region module and store its object code next to it; returns the seconds it took.
 
-    The worker's (or, in-process, the engine's) side: this is where numba
-    runs.  The trampoline is compiled first if its object is missing, so
-    that it is there before the engine's first region is.
+    The worker's (or, in-process, the engine's) side.  machr.jit.emit
+    compiles the region unless it calls a helper, which only numba can
+    compile (imported then, on first need); with `numba` false such a
+    region is left alone and the answer is None.  The trampoline is
+    compiled first if its object is missing, so that it is there before the
+    engine's first region is.
     """
-    from machr.jit import native
-
     t0 = time.perf_counter()
-    if not Path(trampoline).exists():
-        loader.write_object(Path(trampoline), native.trampoline_object())
+    ensure_trampoline(Path(trampoline))
     src = Path(path)
-    loader.write_object(src.with_suffix(".o"), native.object_code(_load_module(src)._region))
+    symbol = f"machr_{src.stem}"
+    try:
+        obj = emit.object_code(emit.region_ir(src.read_text(), symbol), symbol)
+    except emit.Unsupported:
+        if not numba:
+            return None
+        from machr.jit import native
+
+        obj = native.object_code(_load_module(src)._region)
+    loader.write_object(src.with_suffix(".o"), obj)
     return time.perf_counter() - t0
 
 
@@ -159,8 +187,7 @@ class Tier2:
         self.hot = HOT
         self.dir = directory or cache_dir()
         self.stats = Tier2Stats()
-        self.job: tuple[Path, Region, _Worker] | None = None     # the region the worker is compiling
-        self.queue: list[tuple[Path, Region]] = []                # regions waiting for the worker
+        self.jobs: dict[str, tuple[Region, _Worker]] = {}    # regions sent to compile (by module path), unanswered
         mem = mmu.mem.np
         self.X = np.zeros(X_SIZE, dtype=np.int64)
         # The trampoline's pointer arguments (the arrays stay alive as long as the MMU and this object).
@@ -174,10 +201,10 @@ class Tier2:
         # Regions recorded in the disk cache whose blocks are not all translated yet: (cache, block pc) -> records.
         self.preinstall = True
         self._pending: dict[tuple[int, int], list[_Record]] = {}
-        _ENGINES.add(self)
         if background:
-            _worker(self.dir)                 # it imports numba and warms it up while the guest boots
-        self._salt = hashlib.sha256(f"{isa.name}\0{TRANSLATOR_VERSION}\0{loader.HOST}\0{self._prelude()}".encode())
+            _worker(self.dir)                 # it starts up while the guest boots
+        self._salt = hashlib.sha256(f"{isa.name}\0{TRANSLATOR_VERSION}\0{COMPILERS}\0{loader.HOST}\0{self._prelude()}"
+                                    .encode())
 
     # --- formation -------------------------------------------------------------
     def available(self, blk: Block) -> bool:
@@ -222,7 +249,8 @@ class Tier2:
         for blk in chosen:
             blk.t2 = T2_CLAIMED
         src = self.module_source(chosen)
-        key = hashlib.sha256(f"{self.isa.name}\0{TRANSLATOR_VERSION}\0{loader.HOST}\0{src}".encode()).hexdigest()[:24]
+        key = hashlib.sha256(f"{self.isa.name}\0{TRANSLATOR_VERSION}\0{COMPILERS}\0{loader.HOST}\0{src}".encode())
+        key = key.hexdigest()[:24]
         region = Region(key, {b.pc: b for b in chosen}, cache)
         path = self._write(key, src)
         self._record(region)
@@ -239,31 +267,14 @@ class Tier2:
             self.stats.compile_seconds += seconds
             self._install(path, region)
             return
-        region.queued_work = _work(region)
-        self.queue.append((path, region))
-        self._submit()
+        worker = _worker(self.dir)
+        self.jobs[str(path)] = (region, worker)
+        worker.send(path, _trampoline_path(self.dir))
 
     @property
     def busy(self) -> bool:
         """Is a region compiling or waiting to?"""
-        return self.job is not None or bool(self.queue)
-
-    def _submit(self) -> None:
-        """Give the worker the hottest waiting region (one job at a time).
-
-        The blocks of a waiting region keep running in tier 1 and counting
-        their dispatches, so when regions wait (a workload with many hot
-        procedures, while the worker compiles), the one that ran the most
-        guest instructions since it was formed is compiled next rather than
-        the one formed first.
-        """
-        if self.job is not None or not self.queue:
-            return
-        best = max(range(len(self.queue)), key=lambda i: _work(self.queue[i][1]) - self.queue[i][1].queued_work)
-        path, region = self.queue.pop(best)
-        worker = _worker(self.dir)
-        self.job = (path, region, worker)
-        worker.send([path], _trampoline_path(self.dir))
+        return bool(self.jobs)
 
     def module_source(self, blocks: list[Block]) -> str:
         return f"{self._prelude()}\n{region_source(self.isa, [b.insns for b in blocks])}"
@@ -348,22 +359,19 @@ class Tier2:
 
     # --- installation ----------------------------------------------------------
     def poll(self) -> None:
-        """Swap in the region whose background compilation finished, and start the next."""
-        if self.job is None:
-            return
-        path, region, worker = self.job
-        answer = worker.result(path)
-        if answer is None:
-            return
-        self.job = None
-        status, detail = answer
-        if status == "ok":
-            self.stats.compiled += 1
-            self.stats.compile_seconds += float(detail)
-            self._install(path, region)
-        else:                              # a region numba rejects stays in tier 1
-            self._reject(region, detail)
-        self._submit()
+        """Swap in the regions whose compilation finished."""
+        for path, (region, worker) in list(self.jobs.items()):
+            answer = worker.result(path)
+            if answer is None:
+                continue
+            del self.jobs[path]
+            status, detail = answer
+            if status == "ok":
+                self.stats.compiled += 1
+                self.stats.compile_seconds += float(detail)
+                self._install(Path(path), region)
+            else:                              # a region no compiler takes stays in tier 1
+                self._reject(region, detail)
 
     def _install(self, path: Path, region: Region) -> None:
         """Load the region's object code (and the trampoline's, with the first region) and swap the region in."""
@@ -452,25 +460,24 @@ class _Worker:
     def __init__(self, directory: Path):
         directory.mkdir(parents=True, exist_ok=True)
         with open(directory / "worker.log", "ab") as log:       # numba's warnings, a crash's traceback
-            self.proc = subprocess.Popen([sys.executable, "-m", "machr.jit.worker", str(directory)],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                                         start_new_session=True)    # a ^C to machr leaves it to finish
+            self.proc = spawn(directory, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                              start_new_session=True)    # a ^C to machr leaves it to finish
         os.set_blocking(self.proc.stdout.fileno(), False)
         self.buf = b""
         self.replies: dict[str, tuple[str, str]] = {}
         self.alive = True
         self.exit_message = ""
 
-    def send(self, jobs: list[Path], trampoline: Path) -> None:
+    def send(self, job: Path, trampoline: Path) -> None:
         try:
-            self.proc.stdin.write("".join(f"{p}\t{trampoline}\n" for p in jobs).encode())
+            self.proc.stdin.write(f"{job}\t{trampoline}\n".encode())
             self.proc.stdin.flush()
         except BrokenPipeError:
             self.alive = False
 
-    def result(self, path: Path) -> tuple[str, str] | None:
+    def result(self, path: str) -> tuple[str, str] | None:
         """("ok", seconds) or ("error", message) for the job `path`, once the worker has answered it."""
-        while self.alive and str(path) not in self.replies:
+        while self.alive and path not in self.replies:
             try:
                 data = os.read(self.proc.stdout.fileno(), 4096)
             except BlockingIOError:
@@ -484,13 +491,12 @@ class _Worker:
             for line in lines:
                 job, status, detail = line.decode().split("\t", 2)
                 self.replies[job] = (status, detail)
-        if str(path) in self.replies:
-            return self.replies.pop(str(path))
+        if path in self.replies:
+            return self.replies.pop(path)
         return None if self.alive else ("error", self.exit_message)
 
 
 _WORKER: _Worker | None = None
-_ENGINES: weakref.WeakSet[Tier2] = weakref.WeakSet()
 
 
 def _worker(directory: Path) -> _Worker:
@@ -503,22 +509,17 @@ def _worker(directory: Path) -> _Worker:
 
 @atexit.register
 def _hand_over() -> None:
-    """At exit, give the worker every region still waiting, hottest first, and leave it to compile them."""
+    """At exit, leave the worker to compile the regions it still has, and to exit after them.
+
+    The engine does not wait: the next run of the program finds them in
+    the disk cache, however soon this one ended.
+    """
     if _WORKER is None or not _WORKER.alive or _WORKER.proc.poll() is not None:
         return
-    for t2 in list(_ENGINES):
-        waiting = sorted(t2.queue, key=lambda job: _work(job[1]) - job[1].queued_work, reverse=True)
-        _WORKER.send([path for path, _ in waiting], _trampoline_path(t2.dir))
-        t2.queue.clear()
     try:
         _WORKER.proc.stdin.close()
     except BrokenPipeError:                   # it died meanwhile: nothing is left to hand over
         pass
-
-
-def _work(region: Region) -> int:
-    """Guest instructions the region's blocks ran in tier 1 so far."""
-    return sum(b.hits * b.ninsns for b in region.blocks.values())
 
 
 def _successors(blk: Block) -> list[int]:

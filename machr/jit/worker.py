@@ -1,14 +1,15 @@
-"""The compile worker: a process of its own in which numba compiles tier-2 regions.
+"""The compile worker: a process of its own in which tier-2 regions compile (machr.jit.emit, or numba).
 
 The engine (machr.jit.tier2) starts one per process as it starts, on the
-machine's other core, so that numba's import and warm-up overlap the
-guest's boot, and talks to it over pipes, one line per message:
+machine's other core, so that its start-up overlaps the guest's boot, and
+talks to it over pipes, one line per message:
 
 * engine → worker: `<region module path>\\t<trampoline object path>`, a job;
 * worker → engine: `<region module path>\\tok\\t<seconds>` or `…\\terror\\t<message>`, per job.
 
-When the engine exits with regions still waiting, it sends them all and
-closes the pipe instead of waiting: the worker compiles them in the
+The engine sends each region as it forms it; answers come in the order
+`main` compiles them.  When the engine exits, it closes the pipe instead
+of waiting for what it sent: the worker compiles the rest in the
 background and exits at the end of its input, so the next run of the
 program finds every region it formed in the disk cache, however soon
 this one ended.  While it lives it holds a shared lock on
@@ -19,8 +20,13 @@ this one ended.  While it lives it holds a shared lock on
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
+import queue
+import subprocess
 import sys
+import threading
+import traceback
 from pathlib import Path
 
 LOCK = ".worker.lock"
@@ -34,41 +40,79 @@ def wait_for_workers(directory: Path) -> None:
             fcntl.flock(f, fcntl.LOCK_EX)
 
 
-def warm_up(directory: Path) -> None:
-    """What every worker pays once, done while the engine boots the guest, before any region is hot.
+def spawn(directory: Path, **popen) -> subprocess.Popen:
+    """Start a worker for the cache in `directory`, holding its shared lock from before it exists.
 
-    numba's import (half a second) and its first compilation (as much
-    again: the typing and lowering registries load then), which is the
-    trampoline's when its object is not cached yet, else a one-line cfunc's.
+    The lock is taken here and the worker inherits it (an flock belongs to
+    the open file, whose descriptor the worker keeps, unused, until it
+    exits), so that
+    `wait_for_workers` waits for a worker even if it is called before the
+    worker's interpreter has started.
     """
-    from numba import cfunc
-
-    from machr.jit import loader, native
-    from machr.jit.tier2 import _trampoline_path
-
-    trampoline = _trampoline_path(directory)
-    if trampoline.exists():
-        cfunc("int64(int64)")(lambda x: x + 1)
-    else:
-        loader.write_object(trampoline, native.trampoline_object())
+    with open(directory / LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        return subprocess.Popen([sys.executable, "-m", "machr.jit.worker", str(directory)],
+                                pass_fds=(lock.fileno(),), **popen)
 
 
 def main() -> None:
-    lock = open(Path(sys.argv[1]) / LOCK, "a")      # noqa: SIM115 - held until the process ends
-    fcntl.flock(lock, fcntl.LOCK_SH)
-    warm_up(Path(sys.argv[1]))
-    from machr.jit.tier2 import compile_region_file
+    """Answer jobs as they come: machr.jit.emit's at once, numba's (helper-calling regions) in a thread.
 
+    A numba region takes 0.2-2 s and an emitted one a few hundredths, so
+    numba's must not hold up the others: they go to a thread of their own
+    (machr.jit.emit's LLVM work releases the interpreter lock, and uses an
+    LLVM context of its own).  That thread first imports numba (half a
+    second) and compiles something (as much again: numba's typing and
+    lowering registries load then), while the engine boots the guest.
+    """
+    from machr.jit.tier2 import _trampoline_path, compile_region_file, ensure_trampoline
+
+    ensure_trampoline(_trampoline_path(Path(sys.argv[1])))
+    numba_jobs: queue.Queue[tuple[str, str]] = queue.Queue()
+    threading.Thread(target=_numba_thread, args=(numba_jobs,), daemon=True).start()
     for line in sys.stdin:
         path, trampoline = line.rstrip("\n").split("\t")
-        try:
-            reply = f"{path}\tok\t{compile_region_file(path, trampoline)}"
-        except Exception as e:                                 # noqa: BLE001 - reported to the engine
-            reply = f"{path}\terror\t" + f"{type(e).__name__}: {e}"[:300].replace("\n", " ")
+        if not _answer(path, functools.partial(compile_region_file, path, trampoline, numba=False)):
+            numba_jobs.put((path, trampoline))
+    numba_jobs.join()                 # the engine is gone or done: finish what it left
+
+
+def _numba_thread(jobs: queue.Queue[tuple[str, str]]) -> None:
+    from machr.jit.tier2 import compile_region_file
+
+    try:
+        from numba import cfunc
+
+        from machr.jit import native  # noqa: F401  (what the first helper-calling region imports)
+
+        cfunc("int64(int64)")(lambda x: x + 1)
+    except Exception:                                          # noqa: BLE001 - each job will say why
+        traceback.print_exc()
+    while True:
+        path, trampoline = jobs.get()
+        _answer(path, functools.partial(compile_region_file, path, trampoline))
+        jobs.task_done()
+
+
+_REPLY = threading.Lock()
+
+
+def _answer(path: str, compile_region) -> bool:
+    """Compile, and tell the engine how it went; False if the compiler declined (nothing told)."""
+    try:
+        seconds = compile_region()
+    except Exception as e:                                     # noqa: BLE001 - reported to the engine
+        reply = f"{path}\terror\t" + f"{type(e).__name__}: {e}"[:300].replace("\n", " ")
+    else:
+        if seconds is None:
+            return False
+        reply = f"{path}\tok\t{seconds}"
+    with _REPLY:
         try:
             print(reply, flush=True)
         except BrokenPipeError:                                # the engine is gone: finish what it left
             sys.stdout = open(os.devnull, "w")                 # noqa: SIM115
+    return True
 
 
 if __name__ == "__main__":
