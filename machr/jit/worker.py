@@ -26,7 +26,6 @@ import queue
 import subprocess
 import sys
 import threading
-import traceback
 from pathlib import Path
 
 LOCK = ".worker.lock"
@@ -56,23 +55,25 @@ def spawn(directory: Path, **popen) -> subprocess.Popen:
 
 
 def main() -> None:
-    """Answer jobs as they come: machr.jit.emit's at once, numba's (helper-calling regions) in a thread.
+    """Answer jobs as they come: machr.jit.emit's at once, those it declines with numba, in a thread.
 
-    A numba region takes 0.2-2 s and an emitted one a few hundredths, so
-    numba's must not hold up the others: they go to a thread of their own
-    (machr.jit.emit's LLVM work releases the interpreter lock, and uses an
-    LLVM context of its own).  That thread first imports numba (half a
-    second) and compiles something (as much again: numba's typing and
-    lowering registries load then), while the engine boots the guest.
+    A numba region takes 0.2-2 s (and numba's import and first compilation
+    as much again) where an emitted one takes a few hundredths, so numba's
+    must not hold up the others: they go to a thread of its own, started at
+    the first of them (machr.jit.emit's LLVM work releases the interpreter
+    lock, and uses an LLVM context of its own).  No region the workloads or
+    the tests form needs it, so numba is usually never imported.
     """
     from machr.jit.tier2 import _trampoline_path, compile_region_file, ensure_trampoline
 
     ensure_trampoline(_trampoline_path(Path(sys.argv[1])))
     numba_jobs: queue.Queue[tuple[str, str]] = queue.Queue()
-    threading.Thread(target=_numba_thread, args=(numba_jobs,), daemon=True).start()
+    numba = threading.Thread(target=_numba_thread, args=(numba_jobs,), daemon=True)
     for line in sys.stdin:
         path, trampoline = line.rstrip("\n").split("\t")
         if not _answer(path, functools.partial(compile_region_file, path, trampoline, numba=False)):
+            if numba.ident is None:           # not started yet
+                numba.start()
             numba_jobs.put((path, trampoline))
     numba_jobs.join()                 # the engine is gone or done: finish what it left
 
@@ -80,14 +81,6 @@ def main() -> None:
 def _numba_thread(jobs: queue.Queue[tuple[str, str]]) -> None:
     from machr.jit.tier2 import compile_region_file
 
-    try:
-        from numba import cfunc
-
-        from machr.jit import native  # noqa: F401  (what the first helper-calling region imports)
-
-        cfunc("int64(int64)")(lambda x: x + 1)
-    except Exception:                                          # noqa: BLE001 - each job will say why
-        traceback.print_exc()
     while True:
         path, trampoline = jobs.get()
         _answer(path, functools.partial(compile_region_file, path, trampoline))

@@ -153,3 +153,29 @@ def test_a_zero_divisor_does_not_trap_the_host(tmp_path):
     R[:] = [0, 17, 5]
     fn(R.ctypes.data, 0, 0, 0, 0, 0)
     assert R.tolist() == [3, 2, 5]
+
+
+def test_the_worker_compiles_what_emit_declines_with_numba(tmp_path):
+    """A region emit declines goes to the worker's numba thread, and runs as well (here: a uint64 beside a
+    literal, which numba computes in int64)."""
+    import time
+
+    from machr.jit.region import HELPERS, SIGNATURE
+    from machr.jit.tier2 import _trampoline_path, _Worker
+
+    src = tmp_path / "r_declined.py"
+    src.write_text(f"{HELPERS}\n@cfunc({SIGNATURE!r}, **CFUNC_OPTIONS)\n"
+                   "def _region(R, M8, RT, WT, BASE, X):\n    R[0] = R[1] // 3\n    return 0\n")
+    with pytest.raises(emit.Unsupported):
+        emit.region_ir(src.read_text(), "machr_test")
+    worker = _Worker(tmp_path)
+    worker.send(src, _trampoline_path(tmp_path))
+    deadline = time.monotonic() + 120
+    while (answer := worker.result(str(src))) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker.proc.stdin.close()
+    worker.proc.wait()
+    assert answer is not None and answer[0] == "ok", answer
+    fn = REGION(loader.loader().load(src.with_suffix(".o")))
+    R = np.array([0, 10], dtype=np.uint64)
+    assert fn(R.ctypes.data, 0, 0, 0, 0, 0) == 0 and R.tolist() == [3, 10]
