@@ -55,7 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from machr.isa.base import Isa
-from machr.jit import emit, loader
+from machr.jit import loader
 from machr.jit.region import (
     HELPERS,
     TRANSLATOR_VERSION,
@@ -147,6 +147,8 @@ def _trampoline_path(directory: Path) -> Path:
 
 def ensure_trampoline(path: Path) -> None:
     """Compile the trampoline to `path` unless it is there."""
+    from machr.jit import emit           # the compiler's side only: it imports both ISAs' helpers
+
     if not path.exists():
         loader.write_object(path, emit.object_code(emit.trampoline_ir(TRAMPOLINE), TRAMPOLINE))
 
@@ -161,6 +163,8 @@ def compile_region_file(path: str, trampoline: str, numba: bool = True) -> float
     compiled first if its object is missing, so that it is there before the
     engine's first region is.
     """
+    from machr.jit import emit
+
     t0 = time.perf_counter()
     ensure_trampoline(Path(trampoline))
     src = Path(path)
