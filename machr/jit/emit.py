@@ -17,17 +17,23 @@ What the dialect is, as typed here (numba's rules for these types):
 
 * values are 64-bit integers, unsigned (`u`: guest registers, the `_U`
   constants, R's elements) or signed (`s`: integer literals below 2**63,
-  counters, X's elements), and booleans (`b`) from comparisons;
-* an operation mixing `u` and `s` (numba would compute it in float64) is
-  outside the dialect, as is anything else this module does not know:
-  helper calls (the FP helpers), tuples, slices, division.  `compile_module`
-  raises `Unsupported` and the region compiles through numba instead;
+  counters, X's elements), booleans (`b`) from comparisons, doubles (`f`)
+  inside the FP helpers, and tuples of those (a helper's result);
+* an operation mixing `u` and `s` (numba would compute it in float64, or
+  with a literal in int64) is outside the dialect, as is anything else
+  this module does not know: `region_ir` raises `Unsupported` and the
+  region compiles through numba instead (machr.jit.tier2);
+* `//` and `%` of two uint64 are Python's for non-negative integers;
 * a variable keeps the type of its first assignment (machr.jit.pipeline
   checks the same for numba);
 * narrower table elements widen to 64 bits with their sign; a signed index
   into a table wraps from its end when negative, as numba's does;
 * the intrinsics are inlined: `_tlb`, `_ldN`/`_stN`, `_asr64` (their
-  meaning is machr.jit.native's) and the trampoline's `call_region`.
+  meaning is machr.jit.native's) and the trampoline's `call_region`;
+* the ISAs' @jitable helpers are inlined too, typed by their Python
+  meaning (`_inline`): integers are uint64, floats are doubles, with
+  Python's comparisons and `abs`, `math.isinf`, `math.copysign`,
+  `math.sqrt`, and machr.isa.dual's bit casts.
 
 Variables live in `alloca` slots, which LLVM promotes to registers (numba
 lowers the same way).
@@ -76,7 +82,7 @@ class Unsupported(Exception):
 @dataclass(frozen=True)
 class _Value:
     ref: str          # an LLVM operand: %name or a constant
-    kind: str         # U, S or B
+    kind: str         # U, S, B or F
 
 
 @dataclass(frozen=True)
@@ -249,6 +255,8 @@ class _Function:
             raise Unsupported(f"unary {ast.unparse(node)} of a float")
         if isinstance(node.op, ast.Not):
             return _Value(self.emit(f"xor i1 {self.truth(v).ref}, true"), B)
+        if self.inlined:                      # Python's -x and ~x of an integer are negative, not uint64
+            raise Unsupported(f"unary {ast.unparse(node)} in a helper")
         if isinstance(node.op, ast.Invert) and v.kind != B:
             return _Value(self.emit(f"xor i64 {v.ref}, -1"), v.kind)
         if isinstance(node.op, ast.USub) and v.kind != B:      # numba: -uint64 wraps, a uint64
@@ -331,7 +339,7 @@ class _Function:
         if not isinstance(node.value, ast.Name) or isinstance(node.slice, ast.Slice):
             raise Unsupported(f"subscript {ast.unparse(node)}")
         index = self.expr(node.slice)
-        if index.kind == B:
+        if isinstance(index, tuple) or index.kind in (B, F):
             raise Unsupported(f"boolean index {ast.unparse(node)}")
         name = node.value.id
         if isinstance(self.args.get(name), tuple):
@@ -377,6 +385,8 @@ class _Function:
             if len(node.args) != 1:
                 raise Unsupported(f"call {ast.unparse(node)}")
             v = self.expr(node.args[0])
+            if isinstance(v, tuple) or v.kind == F:
+                raise Unsupported(f"call {ast.unparse(node)}")
             return _Value(self.emit(f"zext i1 {v.ref} to i64"), U) if v.kind == B else _Value(v.ref, U)
         if f in dual.JITABLE:
             return _inline(self, dual.JITABLE[f], [self.expr(a) for a in node.args])
@@ -392,7 +402,7 @@ class _Function:
 
     def integer(self, node: ast.expr, kind: str = U) -> str:
         v = self.expr(node)
-        if v.kind != kind:
+        if isinstance(v, tuple) or v.kind != kind:
             raise Unsupported(f"{ast.unparse(node)} is {v.kind}, not {kind}")
         return v.ref
 
@@ -436,8 +446,8 @@ class _Function:
         v = self.expr(node.value)
         if isinstance(target, ast.Name):
             self.assign(target.id, v)
-        elif isinstance(v, tuple):
-            raise Unsupported(f"a tuple stored: {ast.unparse(node)}")
+        elif isinstance(v, tuple) or v.kind == F:
+            raise Unsupported(f"a tuple or a float stored: {ast.unparse(node)}")
         elif isinstance(target, ast.Subscript):
             ptr, _, width = self.element(target)
             ref = self.emit(f"zext i1 {v.ref} to i64") if v.kind == B else v.ref
@@ -502,8 +512,8 @@ class _Function:
         if node.value is None:
             raise Unsupported("return without a value")
         v = self.expr(node.value)
-        if v.kind == B:
-            raise Unsupported("a boolean result")
+        if isinstance(v, tuple) or v.kind in (B, F):
+            raise Unsupported("a result that is not an integer")
         self.body.append(f"  ret i64 {v.ref}")
         self.open = False
 
