@@ -28,15 +28,22 @@ the blocks (semantics written once), shaped for CPython:
   (machr.jit.simplify), within blocks and across them — a forward dataflow
   over the region's edges gives the widths every block may assume at its
   entry (`_region_widths`).  Where the region is entered they are checked
-  (`_ready_test`); until they hold, the blocks run in their general form;
-* loads and stores test their address against the span of their site:
-  pages the TLB maps to adjacent frames, found (once per page and run,
-  `_span_finder`) when an access falls outside; inside, the access is a
-  `struct` call on the host bytes.
+  (`_ready_test`); until they hold, the blocks run in their general form.
+  A 32- or 64-bit sum or difference of operands of known width is
+  wrapped by a test instead of a mask (machr.jit.simplify.wrap_as_test),
+  and a load's temporary copied into a register is loaded into it
+  (`_fold_copies`);
+* loads and stores (128-bit ones too) test their address against the span
+  of their site: pages the TLB maps to adjacent frames, found (once per
+  page and run, `_span_finder`) when an access falls outside; inside, the
+  access is a `struct` call on the host bytes.  The address is computed
+  without its wrap to 64 bits (`_unwrapped`), which only the slow path
+  needs.
 
 Scheduling is unchanged: the budget is tested after every block (all
 region blocks end at canonical boundaries), exactly where tier 1 and the
-interpreter test it.  A MemFault or guest exit in the middle of a block
+interpreter test it; a block that loops on itself has the same test as the
+range of its loop (`_emit`'s `self_loop`).  A MemFault or guest exit in the middle of a block
 leaves the state of the interpreter: state variables are stored from the
 locals, flags are live or recomputed at an instruction that may exit, and
 the exit site `_x` (found from the line the exception was raised at)
@@ -63,10 +70,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import TypeVar
 
 from machr.isa.base import Isa
 from machr.jit.region import _split_args
-from machr.jit.simplify import assigned_names, simplify_statements
+from machr.jit.simplify import assigned_names, simplify_statements, wrap_as_test
 from machr.jit.translator import (_MAY_EXIT, _NAME, _TEMP_DEF, Block, _exposed_and_assigned, _flag_target,
                                   _forward_temps, _plan_flags, insn_statements, plan_flags_at_exits, unrecomputable)
 from machr.machine.memory import PAGE_SHIFT, PAGE_SIZE
@@ -77,12 +85,12 @@ MAX_BLOCKS = 64
 MAX_INSNS = 1024
 
 _TEMP = re.compile(r"\b(_t\w*)")
-_LOAD_STMT = re.compile(r"^([A-Za-z_]\w*) = ld(8|16|32|64)\((.*)\)$")
-_STORE_STMT = re.compile(r"^st(8|16|32|64)\((.*)\)$")
+_LOAD_STMT = re.compile(r"^([A-Za-z_]\w*) = ld(8|16|32|64|128)\((.*)\)$")
+_STORE_STMT = re.compile(r"^st(8|16|32|64|128)\((.*)\)$")
+_PAIR = re.compile(r"^\(?([A-Za-z_]\w*)\)? \| \(?([A-Za-z_]\w*) << 64\)?$")     # a 128-bit value of two registers
 _ANY_STORE = re.compile(r"\bst(8|16|32|64|128)\(")
 _SIMPLE = re.compile(r"^([A-Za-z_]\w*|0[xX][0-9a-fA-F]+|\d+)$")
-_TERM = r"(?:[A-Za-z_]\w*|0[xX][0-9a-fA-F]+|\d+)"
-_WRAPPED_SUM = re.compile(rf"^\(?({_TERM}(?: \+ {_TERM})+)\)? & 0xffffffffffffffff$")
+_WRAPPED = re.compile(r"^(.+) & 0xffffffffffffffff$")
 
 
 @dataclass
@@ -101,7 +109,7 @@ class PyRegion:
 
     blocks: list[Block]
     source: str
-    traced_source: str
+    traced_source: Callable[[], str]  # made on first use: only lockstep checks trace
     sites: list[tuple[Block, int]]    # exit site -> (block, instruction index)
     counts_hits: bool
     env: dict
@@ -118,7 +126,7 @@ class PyRegion:
     def traced(self) -> Callable:
         """The variant that calls the trace hook at every block boundary (compiled on first use)."""
         if self.traced_fn is None:
-            self.traced_fn = _compile(self.traced_source, self.env, self.blocks[0].pc, "_region")
+            self.traced_fn = _compile(self.traced_source(), self.env, self.blocks[0].pc, "_region")
         return self.traced_fn
 
 
@@ -299,8 +307,12 @@ class _BlockCode:
     body: list[tuple[str, int]]     # (line, exit site: the instruction it belongs to)
 
 
-def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool) -> tuple[str, str, list[tuple[Block, int]]]:
-    """(source, traced source, exit sites) of the region function `_region` over `blocks` (hottest first)."""
+def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool
+                   ) -> tuple[str, Callable[[], str], list[tuple[Block, int]]]:
+    """(source, the function that makes the traced source, exit sites) of the region function `_region` over `blocks`.
+
+    `blocks`: hottest first.
+    """
     pcs = {b.pc for b in blocks}
     renamed = [[[_virtual_time(s, k) for s in stmts]
                 for k, stmts in enumerate(_renamed(block_info(isa, b).per_insn))] for b in blocks]
@@ -336,7 +348,7 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool) -> tuple[st
     deferred = _deferred_flags(isa, planned)
     faults = _fault_flags(planned, deferred)
     args = (generals, ready, codes, deferred, faults, used, assigned, sites, mem_sites, counts_hits)
-    return _emit(isa, *args, traced=False), _emit(isa, *args, traced=True), sites
+    return _emit(isa, *args, traced=False), lambda: _emit(isa, *args, traced=True), sites
 
 
 _CALLS = re.compile(r"\w\s*\(")
@@ -377,6 +389,57 @@ def _sink_temps(kept: list[list[str]], later: list[list[str]], per_insn: list[li
             flat.remove(s)
             later = [[word.sub(f"({expr})", x) for x in st] for st in later]
     return kept + later
+
+
+T = TypeVar("T")
+_COPY = re.compile(r"^([A-Za-z_]\w*) = (_t\w*)$")
+
+
+def _fold_copies(kept: list[list[tuple[str, T]]], later: list[str]) -> list[list[tuple[str, T]]]:
+    """`_t = E` and a later `x = _t` in the same instruction become `x = E` where nothing else names `_t`.
+
+    Typically a load's temporary copied into its register (`movzx ecx,
+    byte [...]`, `ldrb w2, [x1, #1]!` after its write-back), which
+    `_forward_temps` leaves since a load may fault; the copy is often one
+    only once simplified (`x3 = _tv & 0xff` of a byte).  The statements
+    between the two must neither name `x` nor be able to leave, so `x` gets
+    its value where no one can see the difference, and none if `E` raises.
+    `kept`: per instruction, (statement, what goes with it: the merged
+    statement keeps the definition's); `later`: the statements that run
+    elsewhere (deferred flags, flags recomputed at faults), which must not
+    name `_t` either.
+    """
+    counts: dict[str, int] = {}
+    for x in [s for row in kept for s, _ in row] + later:
+        for name in _TEMP.findall(x):
+            counts[name] = counts.get(name, 0) + 1
+    out = [list(row) for row in kept]
+    for row in out:
+        k = 0
+        while k < len(row):
+            text, extra = row[k]
+            d = _TEMP_DEF.match(text)
+            j = _copy_of([s for s, _ in row], k, d.group(1)) if d and counts.get(d.group(1)) == 2 else None
+            if j is None or "\n" in text:
+                k += 1
+                continue
+            row[k] = (f"{_COPY.match(row[j][0]).group(1)} = {d.group(2)}", extra)
+            del row[j]
+            counts[d.group(1)] = 0                 # `x` may be a temporary copied on in turn: look at it again
+    return out
+
+
+def _copy_of(st: list[str], k: int, temp: str) -> int | None:
+    """Where `st[k]`'s temporary `temp` is copied (`x = temp`) with nothing in between that names `x` or may leave."""
+    for j in range(k + 1, len(st)):
+        m = _COPY.match(st[j])
+        if m and m.group(2) == temp:
+            word = re.compile(rf"\b{m.group(1)}\b")
+            between = st[k + 1:j]
+            if any("\n" in x or _MAY_EXIT.search(x) or word.search(x) for x in between):
+                return None
+            return j
+    return None
 
 
 def _deferrable(s: str, per_insn: list[list[str]], anywhere: set[str]) -> bool:
@@ -496,6 +559,7 @@ def _fault_flags(planned: list[_Planned], deferred: list[Deferral]) -> list[str]
     before the site (`FlagPlan.at_exit`).
     """
     lines = []
+    sets: dict[tuple[int, ...], str] = {}           # each set of sites once, in a local: they recur by flag
     for i, (fl, assignments) in enumerate(deferred):
         lines.append(f"{'el' if i else ''}if _fl == {fl}:")
         by_sites: dict[tuple[int, ...], list[str]] = {}
@@ -503,8 +567,9 @@ def _fault_flags(planned: list[_Planned], deferred: list[Deferral]) -> list[str]
             by_sites.setdefault(before, []).append(f"{flag} = {expr}")
         for before, stmts in by_sites.items():
             if before:
-                lines.append(f"    if _x not in {before!r}:")
+                lines.append(f"    if _x not in {sets.setdefault(before, f'_xs{len(sets)}')}:")
             lines += [("        " if before else "    ") + s for s in stmts]
+    lines[:0] = [f"{name} = {before!r}" for before, name in sets.items()]
     groups: dict[tuple[str, ...], list[int]] = {}
     for p in planned:
         for k, stmts in enumerate(p.at_exit):
@@ -519,19 +584,31 @@ def _fault_flags(planned: list[_Planned], deferred: list[Deferral]) -> list[str]
 def _block_code(p: _Planned, widths: dict[str, int], mem_sites: _Sites) -> _BlockCode:
     """The block's lines simplified with `widths` known at its entry (`widths` becomes those at its end)."""
     b, info = p.blk, p.info
+    simplified = []                       # per instruction: (statement, the widths before it)
+    for stmts in p.kept:
+        row = []
+        for stmt in stmts:
+            before = dict(widths)
+            row.append((simplify_statements([stmt], widths)[0], before))
+        simplified.append(row)
+    simplified = _fold_copies(simplified, p.deferred + [s for st in p.at_exit for s in st])
     body: list[tuple[str, int]] = []
     mem = _MemoryInliner(mem_sites)
-    for k, stmts in enumerate(p.kept):
+    for k, row in enumerate(simplified):
         insn = b.insns[k]
         site = p.first_site + k
-        if k == len(p.kept) - 1 and not info.unconditional:
-            body.append((f"_pc = {insn.pc + insn.length:#x}", site))
-        for stmt in simplify_statements(stmts, widths):
-            body += [(ln, site) for ln in mem.lines(stmt.replace("_npc", "_pc"))]
+        if k == len(p.kept) - 1 and not info.unconditional and not any(_SETS_NPC.match(s) for s in p.kept[k]):
+            body.append((f"_pc = {insn.pc + insn.length:#x}", site))      # the fall-through, unless always replaced
+        for text, before in row:
+            body += [(x, site) for ln in mem.lines(text.replace("_npc", "_pc"), before)
+                     for x in (wrap_as_test(ln, before) if ln[0] != " " else [ln])]
     if p.fl is not None:
         body.append((f"_fl = {p.fl}", p.first_site + len(p.kept) - 1))
     return _BlockCode(b, body)
 
+
+# A computed jump's `_npc = <expression that does not read _npc>`: the fall-through default is never seen.
+_SETS_NPC = re.compile(r"^_npc = (?!.*\b_npc\b)")
 
 _WIDTH_ROUNDS = 16
 
@@ -686,22 +763,30 @@ class _MemoryInliner:
         self.sites.count += 1
         return self.sites.count - 1
 
-    def lines(self, s: str) -> list[str]:
+    def lines(self, s: str, widths: dict[str, int]) -> list[str]:
+        """The region lines of statement `s`; `widths`: what is known of the widths of the names it reads."""
         m = _LOAD_STMT.match(s)
         if m and _balanced(m.group(3)):
             target, bits, addr = m.group(1), int(m.group(2)), m.group(3)
-            pre, a = self._address(addr)
-            out = pre + self._access("_rspan", bits, a, f"{target} = " + READ_HOST[bits], f"{target} = ld{bits}({a})")
+            pre, a, wrapped = self._address(addr)
+            out = pre + self._access("_rspan", bits, a, f"{target} = " + READ_HOST[bits],
+                                     f"{target} = ld{bits}({wrapped})")
             self._assigned({target})
             return out
         m = _STORE_STMT.match(s)
         if m and _balanced(m.group(2)):
             bits = int(m.group(1))
             addr, value = _split_args(m.group(2))
-            pre, a = self._address(addr)
+            pre, a, wrapped = self._address(addr)
+            pair = _PAIR.match(value.strip()) if bits == 128 else None
+            if pair and all(widths.get(n, 65) <= 64 for n in pair.groups()):
+                # `stp`: the two registers go into their halves as they are, the 128-bit value is never built.
+                low, high = (WRITE_HOST[64].replace("{x}", n) for n in pair.groups())
+                use = f"{low}; {high.replace('{p}', '({p}) + 8')}"
+                return pre + self._access("_wspan", bits, a, use, f"st{bits}({wrapped}, {value}); {_STOP_IF_INVALID}")
             pre2, x = _named(value, "_ms")
             return pre + pre2 + self._access("_wspan", bits, a, WRITE_HOST[bits].replace("{x}", x),
-                                             f"st{bits}({a}, {x}); {_STOP_IF_INVALID}")
+                                             f"st{bits}({wrapped}, {x}); {_STOP_IF_INVALID}")
         self._assigned(assigned_names(s))
         if _ANY_STORE.search(s):
             return s.split("\n") + [_STOP_IF_INVALID]
@@ -720,19 +805,26 @@ class _MemoryInliner:
         memo = f"{span}s{bits}"
         self.sites.memos.add(memo)
         hit = use.format(p=f"{a} + {hd}")
-        return [f"if {lo} <= {a} <= {hi}:", "    " + hit, "else:",
+        # Two comparisons joined by `and`, not chained: CPython runs a chained one with two more stack operations.
+        inside = f"{lo} <= {a} and {a} <= {hi}"
+        return [f"if {inside}:", "    " + hit, "else:",
                 f"    {lo}, {hi}, {hd} = {memo}.get({a} >> {PAGE_SHIFT}) or {span}({a}, {last:#x}, {memo})",
-                f"    if {lo} <= {a} <= {hi}:", "        " + hit, "    else:", "        " + slow]
+                f"    if {inside}:", "        " + hit, "    else:", "        " + slow]
 
-    def _address(self, addr: str) -> tuple[list[str], str]:
-        """(lines, name holding the address): `_ma`, computed unless it holds it already."""
+    def _address(self, addr: str) -> tuple[list[str], str, str]:
+        """(lines, name holding the address: `_ma`, computed unless it holds it already, the address for the slow path).
+
+        `_ma` may hold the address without its wrap to 64 bits (`_unwrapped`):
+        then the slow path wraps it.
+        """
         addr = addr.strip()
         same = addr == self.addr
         self.addr = addr
         self.inputs = set(_NAME.findall(addr))
         if _SIMPLE.match(addr):
-            return [], addr
-        return ([] if same else [f"_ma = {_unwrapped(addr)}"]), "_ma"
+            return [], addr, addr
+        bare = _unwrapped(addr)
+        return ([] if same else [f"_ma = {bare or addr}"]), "_ma", "_ma & 0xffffffffffffffff" if bare else "_ma"
 
     def _assigned(self, names: set[str]) -> None:
         if names & self.inputs:
@@ -783,15 +875,21 @@ def _span_finder(tag, base) -> Callable:
     return span
 
 
-def _unwrapped(addr: str) -> str:
-    """A sum of non-negative terms as an address without its wrap to 64 bits.
+def _unwrapped(addr: str) -> str | None:
+    """`E` of an address `E & 0xffffffffffffffff` (its wrap to 64 bits), or None.
 
-    A sum past 2**64 lies in no span and no TLB page, so the access takes
-    the slow path, which wraps the address itself (machr.machine.mmu.load /
-    store), faults included.
+    An `E` past 2**64 or below 0 lies in no span (spans lie within the
+    pages the TLB holds), so the access takes the slow path, which is given
+    the wrapped address: a sum or a difference (`rsp - 8`, a push) needs no
+    mask where the access stays in its span.
     """
-    m = _WRAPPED_SUM.match(addr)
-    return m.group(1) if m else addr
+    m = _WRAPPED.match(addr)
+    if m is None:
+        return None
+    node = ast.parse(addr, mode="eval").body
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd)):
+        return None                     # `a | b & M`: the mask is not the last operation
+    return m.group(1)
 
 
 def _named(expr: str, name: str) -> tuple[list[str], str]:
@@ -874,25 +972,36 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
         When its branch is its last line, the loop tests the branch's
         condition itself: `_pc` keeps the block's pc while it loops and is
         assigned only where the loop leaves (the trace hook, which reads it
-        at every boundary, keeps the plain form).
+        at every boundary, keeps the plain form).  The budget is then the
+        loop's range: `_ret` steps through the retired counts at the
+        iterations' starts (what an exit inside one reports) that lie below
+        the budget, which is where the budget test after each block would
+        let the next run start, and gets the block's length once the loop
+        ends.  A store that went the slow way may end the region
+        (`_STOP_IF_INVALID`): the loop then tests `_bud` as well.
         """
-        emit(f"{ind}while True:")
         at, m = _final_branch(c)
+        n = c.blk.ninsns
         if traced or m is None:
+            emit(f"{ind}while True:")
             block(c, ind + "    ")
             emit(f"{ind}    if _pc != {c.blk.pc:#x}:")
             emit(f"{ind}        break")
         else:
             here, cond, there = int(m[1], 16) == c.blk.pc, m[2], int(m[3], 16)
             leave, test = (there, f"not ({cond})") if here else (int(m[1], 16), cond)
+            emit(f"{ind}for _ret in range(_ret, _bud, {n}):")
             for ln, site in c.body[:at] + c.body[at + 1:]:
                 emit(ind + "    " + ln, site)
-            count(c, ind + "    ")
+            if counts_hits:
+                emit(f"{ind}    _h{hit[c.blk.pc]} += 1")
             emit(f"{ind}    if {test}:", c.body[at][1])
             emit(f"{ind}        _pc = {leave:#x}")
             emit(f"{ind}        break")
-            emit(f"{ind}    if _ret >= _bud:")
-            emit(f"{ind}        break")
+            if any(_STOP_IF_INVALID in ln for ln, _ in c.body):
+                emit(f"{ind}    if not _bud:")
+                emit(f"{ind}        break")
+            emit(f"{ind}_ret += {n}")
         emit(f"{ind}if _ret >= _bud:")
         emit(f"{ind}    break")
 

@@ -74,6 +74,11 @@ def _simplify(s: str, widths: dict[str, int]) -> tuple[str, tuple[tuple[str, int
     forget = ((name, None) for name in sorted(assigned_names(s)))
     if "\n" in s or not _LOW_ONES.search(s) and not _assigns_simple(s):
         return s, tuple(forget)
+    plain = _PLAIN.match(s)
+    if plain:                   # a copy, a constant or a load: nothing to simplify, a width known without parsing
+        target, name, const, bits = plain.groups()
+        width = widths.get(name) if name else int(const, 0).bit_length() if const else int(bits)
+        return s, ((target, width),)
     try:
         tree = ast.parse(s)
     except SyntaxError:
@@ -91,6 +96,7 @@ def _simplify(s: str, widths: dict[str, int]) -> tuple[str, tuple[tuple[str, int
     return s, tuple(forget)
 
 
+_PLAIN = re.compile(r"^([A-Za-z_]\w*) = (?:([A-Za-z_]\w*)|(0[xX][0-9a-fA-F]+|\d+)|ld(8|16|32|64|128)\([^()]*\))$")
 _DECIMAL = re.compile(r"(?<![\w.])(\d{4,})(?![\w.])")
 
 
@@ -265,3 +271,57 @@ class _Simplifier(ast.NodeTransformer):
                 rest = x.left if _const(x.right) is not None else x.right
                 return self._masked(rest, mask & inner, ast.BinOp(rest, ast.BitAnd(), ast.Constant(mask & inner)))
         return node
+
+
+_WRAP_MASK = re.compile(r" & 0x(?:f{8}|f{16})$")       # the masks of 32- and 64-bit results
+
+
+def wrap_as_test(s: str, widths: dict[str, int]) -> list[str]:
+    """`x = a + b & M` as `x = a + b` and a test that wraps it (`M`: 32 or 64 ones; `widths`: before `s`).
+
+    CPython's `&` with a mask that does not fit in one digit (30 bits)
+    builds its result digit by digit; a comparison with it allocates
+    nothing, and the wrap it guards is rare.  A sum of terms of known
+    (non-negative) width is masked only when it exceeds `M`; `a + C` with
+    a constant `C` of the mask's top half (ARM's `x - 1` as `x + ~0`),
+    `a + (b ^ M) + 1` (ARM's `a - b`) and `a - b` with `a` and `b` within
+    the mask are differences, below `M`,
+    which wrap by one addition of the modulus when negative.  Any other
+    statement comes back as it is.
+    """
+    if "\n" in s or not _WRAP_MASK.search(s) or not _SIMPLE_ASSIGN.match(s):
+        return [s]
+    node = ast.parse(s).body[0]
+    value = node.value
+    if not (isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitAnd)
+            and isinstance(value.left, ast.BinOp) and isinstance(value.left.op, (ast.Add, ast.Sub))):
+        return [s]
+    mask = _const(value.right)
+    bits = mask.bit_length()
+    inner = value.left
+    x = node.targets[0].id
+    negative = f"if {x} < 0: {x} += {mask + 1:#x}"
+    c = _const(inner.right)
+    if isinstance(inner.op, ast.Add):
+        w = _width(inner.left, widths)
+        if c is not None and mask >> 1 < c <= mask and w is not None and w <= bits:
+            return [f"{x} = {_unparse(ast.BinOp(inner.left, ast.Sub(), ast.Constant(mask + 1 - c)))}", negative]
+        terms = _terms(inner)
+        if len(terms) == 3 and _const(terms[2]) == 1 and isinstance(terms[1], ast.BinOp) \
+                and isinstance(terms[1].op, ast.BitXor) and _const(terms[1].right) == mask:
+            b = terms[1].left                          # a + (b ^ M) + 1: ARM's a - b
+            if all((w := _width(t, widths)) is not None and w <= bits for t in (terms[0], b)):
+                return [f"{x} = {_unparse(ast.BinOp(terms[0], ast.Sub(), b))}", negative]
+        if any(_width(t, widths) is None for t in terms):
+            return [s]
+        return [f"{x} = {_unparse(inner)}", f"if {x} > {mask:#x}: {x} &= {mask:#x}"]
+    if any((w := _width(t, widths)) is None or w > bits for t in (inner.left, inner.right)):
+        return [s]
+    return [f"{x} = {_unparse(inner)}", negative]
+
+
+def _terms(node: ast.AST) -> list[ast.AST]:
+    """The terms of a sum (`a + b + c`: a, b, c)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _terms(node.left) + _terms(node.right)
+    return [node]

@@ -15,8 +15,8 @@ import pytest
 from machr.isa.aarch64 import ISA as ARM
 from machr.isa.x86_64 import ISA as X86
 from machr.jit import pyregion
-from machr.jit.simplify import simplify_statements
-from machr.machine.exits import ACCESS_READ, EXIT_PAGE_FAULT, EXIT_QUANTUM, EXIT_UNDEFINED
+from machr.jit.simplify import simplify_statements, wrap_as_test
+from machr.machine.exits import ACCESS_READ, ACCESS_WRITE, EXIT_PAGE_FAULT, EXIT_QUANTUM, EXIT_UNDEFINED
 from machr.kernel.mach.vm_types import VM_PROT_DEFAULT
 from tests.jit.machine import CODE, DATA, bare_engine
 
@@ -119,6 +119,23 @@ def test_store_into_the_code_of_a_running_region_is_seen():
     assert ends["interp"][0] == EXIT_UNDEFINED and ends["interp"][5][0] == 3000 + 3000 * 5
     assert ends["tier1"] == ends["interp"]
     assert engine.stats.pyregions >= 2 and engine.stats.invalidations > 0
+
+
+# x86: 3000 times `add eax, 1` in a block that loops on itself and stores bl (5) into its data page, but into the
+# add's immediate when ecx is 100 (cmove): the last 99 iterations add 5.
+SMC_LOOP = bytes.fromhex("b9b80b0000" "83c001" "4989d0" "83f964" "4d0f44c1" "418818" "ffc9" "75ec" "0f0b")
+
+
+def test_store_into_the_code_of_a_block_that_loops_on_itself_ends_its_loop():
+    """The loop's budget is its range; a store that invalidates the region must stop it after that iteration."""
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = bare_engine(X86, SMC_LOOP, {"rbx": 5, "rdx": DATA, "r9": CODE + 7}, tier)
+        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    assert ends["interp"][0] == EXIT_UNDEFINED and ends["interp"][5][0] == 2901 + 99 * 5
+    assert ends["tier1"] == ends["interp"]
+    assert engine.stats.invalidations > 0 and engine.stats.pyregion_insns > 10_000
+    assert "        if not _bud:\n" in engine.pyregions[-1].source
 
 
 def test_a_region_counts_its_blocks_for_tier_2():
@@ -352,8 +369,9 @@ def test_a_return_is_followed_by_the_regions_return_sites():
     engine, R, pmap = _calls_machine("x86_64", "tier1", DATA + 0xFF0)
     engine.run(R, pmap, 1 << 20)
     src = engine.pyregions[-1].source
-    # f's ret (the pc comes from the stack), the budget test, then the return site of the loop's call
-    assert re.search(rf"_pc = _t0_\w+\n\s+_ret \+= 1\n.*\n.*break\n\s+if _pc == {CODE + 7:#x}:\n", src)
+    # f's ret (the pc comes from the stack, straight into `_pc`), the budget test, then the return site of the call
+    assert re.search(rf"_pc = ld64\(rsp\)\n\s+rsp = rsp \+ 8\n.*\n\s+_ret \+= 1\n.*\n.*break\n"
+                     rf"\s+if _pc == {CODE + 7:#x}:\n", src)
 
 
 # --- flags of an instruction that may fault ------------------------------------------------------------------------
@@ -422,6 +440,69 @@ def test_an_address_past_2_to_the_64_wraps_in_a_region():
     assert engine.stats.pyregion_insns > 2000 and "_ma = rbx + rcx\n" in engine.pyregions[-1].source
 
 
+# add rax, rbx; sub ecx, edx; lea rsi, [rsi + rdi]; dec r9; jnz — and ARM's add x0, x0, x1; sub w2, w2, w3; subs x8;
+# b.ne: 64- and 32-bit results that wrap past either end, which the region wraps with a test instead of a mask.
+WRAPS = {"x86_64": (X86, bytes.fromhex("4801d829d1488d343e49ffc975f20f0b"),
+                    {"rax": 1, "rbx": (1 << 64) - 3, "rcx": 5, "rdx": 7, "rsi": (1 << 64) - 100, "rdi": 1, "r9": 3000}),
+         "aarch64": (ARM, bytes.fromhex("0000018b4200034b080500f1a1ffff5400000000"),
+                     {"x0": 1, "x1": (1 << 64) - 3, "x2": 5, "x3": 7, "x8": 3000})}
+
+
+@pytest.mark.parametrize("arch", sorted(WRAPS))
+def test_sums_and_differences_that_wrap_are_exact(arch):
+    isa, code, regs = WRAPS[arch]
+    states, engine = same_quanta(lambda tier: bare_engine(isa, code, regs, tier), 30)
+    src = engine.pyregions[-1].source
+    assert "&= 0xffffffffffffffff" in src and "< 0: " in src and "+= 0x100000000" in src
+    ends = []
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = bare_engine(isa, code, regs, tier)
+        ends.append(state(engine.run(R, pmap, 1 << 20), R))
+    assert ends[0] == ends[1] and ends[0][0] == EXIT_UNDEFINED and engine.stats.pyregion_insns > 10_000
+
+
+def test_wrap_as_test_only_where_the_operands_fit_the_mask():
+    assert wrap_as_test("x = a + b + 1 & 0xffffffff", {"a": 33, "b": 32}) == [
+        "x = a + b + 1", "if x > 0xffffffff: x &= 0xffffffff"]
+    assert wrap_as_test("x = a - 8 & 0xffffffffffffffff", {"a": 64}) == [
+        "x = a - 8", "if x < 0: x += 0x10000000000000000"]
+    assert wrap_as_test("x = a + 0xfffffffffffffffe & 0xffffffffffffffff", {"a": 64}) == [
+        "x = a - 2", "if x < 0: x += 0x10000000000000000"]
+    assert wrap_as_test("x = a + (b & 0xffffffff ^ 0xffffffff) + 1 & 0xffffffff", {"a": 32, "b": 64}) == [
+        "x = a - (b & 0xffffffff)", "if x < 0: x += 0x100000000"]
+    for stmt, widths in (("x = a - b & 0xffffffff", {"a": 64, "b": 32}), ("x = a + b & 0xffffffff", {"a": 32}),
+                         ("x = a * b & 0xffffffff", {"a": 8, "b": 8}), ("x = a + b & 0xffff", {"a": 16, "b": 16})):
+        assert wrap_as_test(stmt, widths) == [stmt]
+
+
+def test_a_loads_temporary_copied_into_a_register_is_loaded_into_it():
+    """`_t = ld(..)` ... `x = _t` (ldrb with write-back): the load goes into x where nothing between names x."""
+    def rows(*stmts):
+        return [[(s, k) for k, s in enumerate(stmts)]]
+
+    folded = pyregion._fold_copies(rows("_t0 = ld8(a)", "x1 = a", "x2 = _t0"), [])
+    assert folded == [[("x2 = ld8(a)", 0), ("x1 = a", 1)]]
+    for block, later in ((rows("_t0 = ld8(a)", "x1 = x2", "x2 = _t0"), []),            # x2 read between
+                         (rows("_t0 = ld8(a)", "st8(b, 1)", "x2 = _t0"), []),          # a store between may fault
+                         (rows("_t0 = ld8(a)", "x2 = _t0"), ["zf = _t0 == 0"])):       # the flags at an exit read _t0
+        assert pyregion._fold_copies(block, later) == block
+
+
+# loop: push rax; pop rax; add rax, 1; cmp r9, 100; cmove rsp, r10 (0); dec r9; jnz; ud2 — the push after rsp became 0
+# stores at -8: an address the region holds unwrapped, which the slow path must wrap (the TLB's empty tags are -1).
+PUSH_BELOW_0 = bytes.fromhex("50584883c0014983f964490f44e249ffc975ed0f0b")
+
+
+def test_a_push_below_address_0_faults_where_the_interpreter_does():
+    ends = []
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = bare_engine(X86, PUSH_BELOW_0, {"r9": 3000, "r10": 0}, tier)
+        ends.append(state(engine.run(R, pmap, 1 << 20), R))
+    assert ends[0][:4] == (EXIT_PAGE_FAULT, CODE, (1 << 64) - 8, ACCESS_WRITE) and ends[0][5][0] == 2901
+    assert ends[1] == ends[0] and engine.stats.pyregion_insns > 10_000
+    assert "_ma = rsp - 8\n" in engine.pyregions[-1].source
+
+
 def test_simplify_folds_an_operation_of_a_value_with_itself():
     out = simplify_statements(["_t = rax & rax", "rax = rax & 0xffffffff ^ rax & 0xffffffff", "y = ld8(a) ^ ld8(a)"],
                               {"rax": 64})
@@ -431,4 +512,4 @@ def test_simplify_folds_an_operation_of_a_value_with_itself():
 def test_every_quantum_in_a_block_that_loops_on_itself_ends_at_the_interpreters_boundary():
     """WALK is one block that branches to itself: it runs in a loop of its own, which must stop at every budget."""
     _, engine = same_quanta(lambda tier: _walk_machine(tier, True, SPAN + 0x2800), 30)
-    assert "while True:\n" in engine.pyregions[-1].source.split("while True:\n", 1)[1]
+    assert "for _ret in range(_ret, _bud, " in engine.pyregions[-1].source
