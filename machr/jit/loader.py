@@ -1,6 +1,7 @@
 """Compiled regions in the engine's process, through llvmlite alone.
 
-numba compiles regions (in the compile worker, machr.jit.native), but the
+The compile worker compiles regions (machr.jit.emit; numba for what emit
+declines, machr.jit.native), but the
 engine only needs their machine code.  Importing numba and initialising its
 compiler target costs 0.6-1 s, more than a warm run of a 10⁸-instruction
 workload spends inside regions, so the engine never imports numba: it

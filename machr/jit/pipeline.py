@@ -144,8 +144,7 @@ class RegionCompiler(CompilerBase):
     """A region cfunc's pipelines (`CFUNC_OPTIONS["pipeline_class"]`, machr.jit.native), tried in turn.
 
     Without SSA, then with, then numba's own nopython pipeline: any function
-    numba compiles compiles with this compiler too (the trampoline does,
-    through the second).
+    numba compiles compiles with this compiler too.
     """
 
     def define_pipelines(self) -> list[PassManager]:

@@ -6,12 +6,13 @@ not yet claimed blocks reachable from it through their static successors
 (jump targets, fall-through and return sites) that ran at least 1/8 as
 often, at most `MAX_BLOCKS` of
 them, because compile time grows faster than linearly with function size
-(numba's much faster than machr.jit.emit's).
+(that limit was sized for numba's; machr.jit.emit's grows far slower).
 
 Regions stay small and cheap to compile because leaving one is cheap: a
 region's exit to the start of another region's block is followed natively
-by the trampoline (machr.jit.region.TRAMPOLINE_SOURCE), which probes a table of the address
-space's region blocks and calls the next region's cfunc by address.  Python
+by the trampoline (machr.jit.region.TRAMPOLINE_SOURCE), which probes a
+table of the address space's region blocks and calls the next region's
+function by address.  Python
 sees only exits that need it (a pc no region has, the budget, a SLOW
 instruction).
 
@@ -21,14 +22,13 @@ the source (a function of the code bytes, the ISA and
 `TRANSLATOR_VERSION`), of the compilers' own source (`COMPILERS`) and of
 the host (machr.jit.loader.HOST).  The compile worker (machr.jit.worker, a
 process on the machine's other core) compiles the module's `_region` with
-machr.jit.emit, or, when it calls the ISAs' @jitable helpers, which emit
-declines, imports the module, which compiles it as a cfunc with numba; it
-stores the object code as `r_<key>.o` while tier 1 keeps running; the
-engine polls,
+machr.jit.emit (or, for what emit declines, imports the module, which
+compiles it as a cfunc with numba) and stores the object code as
+`r_<key>.o` while tier 1 keeps running; the engine polls,
 loads the object code through llvmlite (machr.jit.loader) and swaps the
 region in.  Regions still waiting when the engine exits are left to the
 worker, which compiles them after the engine is gone.  The engine's
-process never imports numba (unless it compiles a helper-calling region
+process never imports numba (unless it compiles a region emit declines
 in-process, `background=False`): numba's import and set-up take longer
 than a warm run's regions.
 
@@ -157,9 +157,9 @@ def compile_region_file(path: str, trampoline: str, numba: bool = True) -> float
     """Compile one region module and store its object code next to it; returns the seconds it took.
 
     The worker's (or, in-process, the engine's) side.  machr.jit.emit
-    compiles the region unless it calls a helper, which only numba can
-    compile (imported then, on first need); with `numba` false such a
-    region is left alone and the answer is None.  The trampoline is
+    compiles the region unless it declines it; then numba does (imported
+    then, on first need), or, with `numba` false, nothing does and the
+    answer is None.  The trampoline is
     compiled first if its object is missing, so that it is there before the
     engine's first region is.
     """
