@@ -90,6 +90,7 @@ _STORE_STMT = re.compile(r"^st(8|16|32|64|128)\((.*)\)$")
 _PAIR = re.compile(r"^\(?([A-Za-z_]\w*)\)? \| \(?([A-Za-z_]\w*) << 64\)?$")     # a 128-bit value of two registers
 _ANY_STORE = re.compile(r"\bst(8|16|32|64|128)\(")
 _SIMPLE = re.compile(r"^([A-Za-z_]\w*|0[xX][0-9a-fA-F]+|\d+)$")
+_NUMBER = re.compile(r"^(0[xX][0-9a-fA-F]+|\d+)$")
 _WRAPPED = re.compile(r"^(.+) & 0xffffffffffffffff$")
 
 
@@ -743,6 +744,7 @@ class _Sites:
 
     count: int = 0
     memos: set[str] = field(default_factory=set)
+    fixed: set[int] = field(default_factory=set)     # sites at a constant address (`_MemoryInliner._access`)
 
 
 class _MemoryInliner:
@@ -798,17 +800,27 @@ class _MemoryInliner:
         The site's span `_lo<i>` .. `_hi<i>` (the addresses whose access
         stays inside it) and its distance `_hd<i>` to the host bytes cover
         the pages around the last page it missed in (`_span_finder`).
+        A site at a constant address (a global on x86) keeps its host
+        offset `_p<i>` instead, None until an access falls inside a span: a
+        span holds for the whole run, so the constant stays inside the one
+        found, and the hit path is one test of `_p<i>`.
         """
         i = self._site()
         lo, hi, hd = f"_lo{i}", f"_hi{i}", f"_hd{i}"
         last = PAGE_SIZE - bits // 8
         memo = f"{span}s{bits}"
         self.sites.memos.add(memo)
-        hit = use.format(p=f"{a} + {hd}")
         # Two comparisons joined by `and`, not chained: CPython runs a chained one with two more stack operations.
         inside = f"{lo} <= {a} and {a} <= {hi}"
-        return [f"if {inside}:", "    " + hit, "else:",
-                f"    {lo}, {hi}, {hd} = {memo}.get({a} >> {PAGE_SHIFT}) or {span}({a}, {last:#x}, {memo})",
+        find = f"{lo}, {hi}, {hd} = {memo}.get({a} >> {PAGE_SHIFT}) or {span}({a}, {last:#x}, {memo})"
+        if _NUMBER.match(a):
+            self.sites.fixed.add(i)
+            hit = use.format(p=f"_p{i}")
+            return [f"if _p{i} is not None:", "    " + hit, "else:", "    " + find,
+                    f"    if {inside}:", f"        _p{i} = {a} + {hd}", "        " + hit,
+                    "    else:", "        " + slow]
+        hit = use.format(p=f"{a} + {hd}")
+        return [f"if {inside}:", "    " + hit, "else:", "    " + find,
                 f"    if {inside}:", "        " + hit, "    else:", "        " + slow]
 
     def _address(self, addr: str) -> tuple[list[str], str, str]:
@@ -1037,9 +1049,12 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
         emit(ln)
     if counts_hits:
         emit("    " + " = ".join(f"_h{i}" for i in range(len(codes))) + " = 0")
-    if mem_sites.count:
-        emit("    " + " = ".join(f"_lo{i}" for i in range(mem_sites.count)) + " = 1")      # empty spans
-        emit("    " + " = ".join(f"_hi{i}" for i in range(mem_sites.count)) + " = 0")
+    ranged = [i for i in range(mem_sites.count) if i not in mem_sites.fixed]
+    if ranged:
+        emit("    " + " = ".join(f"_lo{i}" for i in ranged) + " = 1")      # empty spans
+        emit("    " + " = ".join(f"_hi{i}" for i in ranged) + " = 0")
+    if mem_sites.fixed:
+        emit("    " + " = ".join(f"_p{i}" for i in sorted(mem_sites.fixed)) + " = None")
     for memo in sorted(mem_sites.memos):
         emit(f"    {memo} = {{}}")
     if deferred:

@@ -513,3 +513,17 @@ def test_every_quantum_in_a_block_that_loops_on_itself_ends_at_the_interpreters_
     """WALK is one block that branches to itself: it runs in a loop of its own, which must stop at every budget."""
     _, engine = same_quanta(lambda tier: _walk_machine(tier, True, SPAN + 0x2800), 30)
     assert "for _ret in range(_ret, _bud, " in engine.pyregions[-1].source
+
+
+# loop: add dword [0x600010], 1; dec r9; jnz; ud2 — a read-modify-write of a global at a constant address.
+ADD_TO_GLOBAL = bytes.fromhex("8304251000600001" "49ffc9" "75f3" "0f0b")
+
+
+def test_an_access_at_a_constant_address_keeps_its_host_offset_and_is_exact():
+    ends = []
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = bare_engine(X86, ADD_TO_GLOBAL, {"r9": 3000}, tier)
+        ends.append((state(engine.run(R, pmap, 1 << 20), R), engine.mmu.load(DATA + 0x10, 4)))
+    assert ends[1] == ends[0] and ends[0][1] == (3000).to_bytes(4, "little")
+    assert engine.stats.pyregion_insns > 5_000
+    assert "if _p0 is not None:" in engine.pyregions[-1].source
