@@ -54,7 +54,7 @@ import numpy as np
 import machr.isa.aarch64  # noqa: F401  (the imports fill dual.JITABLE)
 import machr.isa.x86_64  # noqa: F401
 from machr.isa import dual
-from machr.jit.loader import CompiledObject
+from machr.jit.loader import CompiledObject, compiled_object
 from machr.machine.mmu import PAGE_MASK, PAGE_SHIFT, TLB_MASK
 
 U, S, B, F = "u", "s", "b", "f"    # value kinds: uint64, int64, boolean, binary64
@@ -161,8 +161,8 @@ class _Function:
             return _Value(str(_signed(v)), U)
         if isinstance(v, float):
             return _float(v)
-        if isinstance(v, int) and -(1 << 63) <= v <= _MASK64:
-            return _Value(str(v if v < 1 << 63 else v - (1 << 64)), S if v < 1 << 63 else U)
+        if isinstance(v, int) and 0 <= v <= _MASK64:
+            return _Value(str(_signed(v)), S if v < 1 << 63 else U)
         raise Unsupported(f"constant {v!r}")
 
     def _Name(self, node: ast.Name) -> _Value:
@@ -765,9 +765,7 @@ def object_code(ir_text: str, symbol: str) -> CompiledObject:
     pto.loop_vectorization = pto.slp_vectorization = False
     pb = llvm.create_pass_builder(tm, pto)
     pb.getModulePassManager().run(module, pb)
-    needs = sorted(g.name for g in (*module.functions, *module.global_variables)
-                   if g.is_declaration and not g.name.startswith("llvm."))
-    return CompiledObject(symbol, tuple(needs), tm.emit_object(module))
+    return compiled_object(symbol, module, tm.emit_object(module))
 
 
 _LLVM = None

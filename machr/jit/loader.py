@@ -78,6 +78,13 @@ class CompiledObject:
     code: bytes
 
 
+def compiled_object(symbol: str, module: llvm.ModuleRef, code: bytes) -> CompiledObject:
+    """`code`, compiled from `module`, with the symbols it needs: the module's declarations (LLVM's own aside)."""
+    needs = sorted(g.name for g in (*module.functions, *module.global_variables)
+                   if g.is_declaration and not g.name.startswith("llvm."))
+    return CompiledObject(symbol, tuple(needs), code)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Create `path` with `data` such that no reader (another run, the worker) ever sees it half written."""
     tmp = path.with_suffix(f".{os.getpid()}.tmp")

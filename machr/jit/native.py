@@ -21,7 +21,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from machr.jit.loader import CompiledObject
+from machr.jit.loader import CompiledObject, compiled_object
 from machr.jit.pipeline import RegionCompiler
 from machr.jit.region import TLB_MISS
 from machr.machine.mmu import PAGE_MASK, PAGE_SHIFT, TLB_MASK
@@ -125,8 +125,4 @@ def object_code(fn) -> CompiledObject:
     The object code is what numba's own cache stores for it.
     """
     lib = fn._library
-    code = lib.serialize_using_object_code()[2][0]
-    module = lib._final_module
-    needs = sorted(g.name for g in (*module.functions, *module.global_variables)
-                   if g.is_declaration and not g.name.startswith("llvm."))
-    return CompiledObject(fn.native_name, tuple(needs), code)
+    return compiled_object(fn.native_name, lib._final_module, lib.serialize_using_object_code()[2][0])
