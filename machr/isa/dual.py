@@ -25,7 +25,8 @@ may decline (then the Python tiers run the instruction), is named in
 The Python tiers call what is fastest in CPython (`python_globals`): a
 helper's definition in unbounded ints where one is registered with
 `@python_version` (tests hold the two equal), and a `numba_guarded`
-helper behind the same fast path tier 2 runs (`fast_first`).
+helper behind the same fast path tier 2 runs (`fast_first`, or the fast
+path's CPython version registered with `@python_guarded`).
 """
 
 from __future__ import annotations
@@ -37,12 +38,22 @@ from typing import Any, Callable
 
 JITABLE: dict[str, Callable] = {}     # name -> function, every jitable helper of every ISA
 PYTHON: dict[str, Callable] = {}      # name -> what the Python tiers call instead of that jitable helper
+PYTHON_GUARDED: dict[str, Callable] = {}    # fast path name -> what the Python tiers call for the helper it guards
 
 _D = struct.Struct("<d")
 _Q = struct.Struct("<Q")
 _F = struct.Struct("<f")
 _I = struct.Struct("<I")
 _unpack_d, _pack_d, _unpack_q, _pack_q = _D.unpack, _D.pack, _Q.unpack, _Q.pack    # bound once: hot in Python
+
+# A bit cast in two subscripts, no call, for the Python tiers' hot float paths (`python_version`s):
+# one scratch buffer seen as three uint64 and as three doubles.  `SCRATCH_Q[i] = bits; SCRATCH_D[i]`
+# is to_double, `SCRATCH_D[i] = x; SCRATCH_Q[i]` from_double, about three times cheaper in CPython
+# than the struct round trip.  Its users finish with it before they call anything: the guest runs
+# on one host thread, and nothing between the two subscripts can run another user.
+_SCRATCH = bytearray(24)
+SCRATCH_Q = memoryview(_SCRATCH).cast("Q")
+SCRATCH_D = memoryview(_SCRATCH).cast("d")
 
 
 def jitable(fn: Callable) -> Callable:
@@ -65,6 +76,23 @@ def python_version(helper: Callable) -> Callable[[Callable], Callable]:
 
     def register(fn: Callable) -> Callable:
         PYTHON[helper.__name__] = fn
+        return fn
+    return register
+
+
+def python_guarded(fast: Callable) -> Callable[[Callable], Callable]:
+    """Decorator: the decorated function is what the Python tiers call for the helper `fast` guards.
+
+    In place of `fast_first(fast, helper)`, for a helper on a hot path: the
+    same fast path written for CPython, returning the helper's result itself
+    and calling `fast_first(fast, helper)` where it declines — a call and a
+    tuple fewer per operation than the wrapper around `fast`.
+    """
+    if JITABLE.get(fast.__name__) is not fast:
+        raise ValueError(f"{fast.__name__} is not a jitable helper")
+
+    def register(fn: Callable) -> Callable:
+        PYTHON_GUARDED[fast.__name__] = fn
         return fn
     return register
 
@@ -93,7 +121,8 @@ def python_globals(helpers: dict[str, Any], guarded: dict[str, str]) -> dict[str
     `guarded` is the ISA's `Isa.numba_guarded` (helper name -> jitable fast path).
     """
     out = {name: PYTHON.get(name, fn) if JITABLE.get(name) is fn else fn for name, fn in helpers.items()}
-    out.update({name: fast_first(JITABLE[fast], helpers[name]) for name, fast in guarded.items()})
+    out.update({name: PYTHON_GUARDED.get(fast) or fast_first(JITABLE[fast], helpers[name])
+                for name, fast in guarded.items()})
     return out
 
 

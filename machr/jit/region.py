@@ -34,12 +34,13 @@ split into two uint64 locals `<name>_lo`/`<name>_hi` (`split_wide`).
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from machr.isa.base import Insn, Isa
+from machr.isa.base import Insn, Isa, StateVar
 from machr.jit.translator import _INT_LITERAL, _NAME, _drop_dead_flags, _forward_temps, insn_statements
 
 LEAVE, BUDGET, SLOW = 1, 2, 3
@@ -256,7 +257,7 @@ def _wide_vars(isa: Isa) -> set[str]:
     return {v for v, sv in isa.state_vars.items() if "<< 64" in sv.load}
 
 
-def split_wide(isa: Isa, stmts: list[str]) -> list[str] | None:
+def split_wide(isa: Isa, stmts: list[str], python: bool = False) -> list[str] | None:
     """`stmts` lowered to the uint64 dialect where plain typing is not enough; None if they cannot be.
 
     * 128-bit values (vector registers, and temporaries holding one) become
@@ -276,21 +277,65 @@ def split_wide(isa: Isa, stmts: list[str]) -> list[str] | None:
 
     Statements without any of these are returned as they are (and checked
     by `insn_supported`'s rules of the plain dialect).
+
+    `python`: only the halves, as Python (`python_halves`): a guarded
+    helper stays the Python tiers' call, `ld128` keeps its 128-bit result
+    (split after it), and signed values are refused.
     """
     wide = _wide_vars(isa)
     held = set(wide)               # names holding a 128-bit value so far
     out: list[str] = []
     for s in stmts:
         names = set(_NAME.findall(s))
-        if not (names & held or "ld128(" in s or names & set(isa.numba_guarded)
-                or ("0x8000000000000000" in s and ">>" in s)):
+        if not (names & held or "ld128(" in s or not python and (
+                names & set(isa.numba_guarded) or ("0x8000000000000000" in s and ">>" in s))):
             out.append(s)
             continue
         try:
-            out += _Lowering(isa, wide, held).statement(s)
+            out += _Lowering(isa, wide, held, python).statement(s)
         except _Refused:
             return None
     return out
+
+
+def python_halves(isa: Isa, insn: Insn, stmts: list[str]) -> list[str] | None:
+    """The Python tiers' statements of `insn` with its 128-bit registers as uint64 halves, or None.
+
+    CPython pays for every 128-bit value: joining a register's two R slots,
+    masking its low lane, merging a scalar result back and splitting it for
+    the store each allocate a big int, about half of a scalar FP unit's own
+    cost.  As halves (state variables `<reg>_lo`/`<reg>_hi` of `halves_view`)
+    a scalar operation reads one slot and writes one or two.  The lowering
+    is tier 2's (`split_wide`), so the rewrite is taken only where tier 2
+    takes the instruction (`insn_supported`): where its values provably fit
+    the halves.  `stmts` themselves where no 128-bit value appears; None
+    where the instruction keeps its 128-bit values.
+    """
+    wide = _wide_vars(isa)
+    if not any("ld128(" in s or wide.intersection(_NAME.findall(s)) for s in stmts):
+        return stmts
+    if not insn_supported(isa, insn, stmts):
+        return None
+    return split_wide(isa, stmts, python=True)
+
+
+def halves_view(isa: Isa) -> Isa:
+    """`isa` with each 128-bit state variable as its two uint64 halves (`q0_lo`: R[43], `q0_hi`: R[44])."""
+    view = _HALVES.get(isa.name)
+    if view is None:
+        wide = _wide_vars(isa)
+        state: dict[str, StateVar] = {}
+        for v, sv in isa.state_vars.items():
+            if v not in wide:
+                state[v] = sv
+                continue
+            for half, slot in zip(("lo", "hi"), re.findall(r"R\[(\d+)\]", sv.load), strict=True):
+                state[f"{v}_{half}"] = StateVar(f"{v}_{half}", f"R[{slot}]", f"R[{slot}] = {{v}}")
+        view = _HALVES[isa.name] = dataclasses.replace(isa, state_vars=state)
+    return view
+
+
+_HALVES: dict[str, Isa] = {}
 
 
 class _Refused(Exception):
@@ -355,8 +400,8 @@ def _bitop(op: str, a: str, b: str) -> str:
 class _Lowering:
     """One statement of an instruction into the dialect (`held`: its names holding 128-bit values, updated)."""
 
-    def __init__(self, isa: Isa, wide: set[str], held: set[str]):
-        self.isa, self.wide, self.held = isa, wide, held
+    def __init__(self, isa: Isa, wide: set[str], held: set[str], python: bool = False):
+        self.isa, self.wide, self.held, self.python = isa, wide, held, python
 
     def statement(self, s: str) -> list[str]:
         body = ast.parse(s).body
@@ -378,11 +423,16 @@ class _Lowering:
             if not widened:
                 raise _Refused(target)
             self.held.add(target)
+            if self.python:
+                lo = f"{target}_lo"
+                return [f"{lo} = ld128({self.word(value.args[0])})", f"{target}_hi = {lo} >> 64",
+                        f"{lo} = {lo} & {_M64:#x}"]
             return [f"{target}_lo, {target}_hi = ld128({self.word(value.args[0])})"]
         if call in self.isa.numba_guarded:
             args = ", ".join(self.word(a) for a in value.args)
             self.held.discard(target)
-            return [f"{target} = _guarded({self.isa.numba_guarded[call]}({args}))"]
+            return [f"{target} = {call}({args})" if self.python
+                    else f"{target} = _guarded({self.isa.numba_guarded[call]}({args}))"]
         if call and any(isinstance(self.value(a), _Pair) for a in value.args):
             halves = f"{call}_halves"
             if halves not in self.isa.numba_functions or not widened:
@@ -392,6 +442,8 @@ class _Lowering:
                 v = self.value(a)
                 args += [v.lo, v.hi] if isinstance(v, _Pair) else [self.word(a)]
             self.held.add(target)
+            if self.python:           # one target per statement: the Python tiers' analyses see only those
+                return [f"_tpair = {halves}({', '.join(args)})", f"{target}_lo = _tpair[0]", f"{target}_hi = _tpair[1]"]
             return [f"{target}_lo, {target}_hi = {halves}({', '.join(args)})"]
         v = self.value(value)
         if isinstance(v, _Word):
@@ -409,6 +461,8 @@ class _Lowering:
             return [] if v.hi == hi else [f"{hi} = {v.hi}"]
         if v.hi == hi or lo not in v.hi:
             return [f"{lo} = {v.lo}"] + ([] if v.hi == hi else [f"{hi} = {v.hi}"])
+        if self.python:
+            return [f"_thi = {v.hi}", f"{lo} = {v.lo}", f"{hi} = _thi"]
         return [f"{lo}, {hi} = {v.lo}, {v.hi}"]
 
     def store(self, bits: int, addr: ast.expr, value: ast.expr) -> list[str]:
@@ -491,6 +545,8 @@ class _Lowering:
         if (op == "-" and isinstance(right, ast.Constant) and right.value == _SIGN64 and isinstance(left, ast.BinOp)
                 and isinstance(left.op, ast.BitXor) and isinstance(left.right, ast.Constant)
                 and left.right.value == _SIGN64):
+            if self.python:
+                raise _Refused("a signed value")
             return _Word(self.word(left.left), signed=True)            # (x ^ 2**63) - 2**63: x as a signed value
         a, b = self.value(left), self.value(right)
         count = right.value if isinstance(right, ast.Constant) and isinstance(right.value, int) else None

@@ -1,5 +1,7 @@
 """What the Python tiers call for the helpers written once (machr.isa.dual.python_globals)."""
 
+import random
+
 import pytest
 
 from machr.isa import dual, intarith
@@ -71,3 +73,19 @@ def test_python_tiers_take_the_fast_path_tier_2_takes():
     fast = dual.fast_first(fp_host.fp_mul_host, lambda x, y, esize, fpcr: (None, None))
     assert fast(0x3FF8000000000000, 0x3FF8000000000000, 64, 0) == (0x4002000000000000, 0)    # 1.5 * 1.5
     assert fast(0x3FF8000000000000, 0x3FF8000000000000, 64, fp.FPCR_FZ) == (None, None)
+
+
+@pytest.mark.parametrize("name", ("_fadd", "_fsub", "_fmul", "_fdiv"))
+def test_python_tiers_sse_arithmetic_is_the_jitable_helper(name):
+    """x86's scalar SSE ops in the Python tiers (host doubles through the scratch buffer) against the helper."""
+    from machr.isa.x86_64 import helpers
+
+    ours, jitable = X64.globals[name], getattr(helpers, name)
+    assert ours is dual.PYTHON[name] and ours is not jitable
+    rng = random.Random(name)
+    values = list(DOUBLES) + [rng.getrandbits(64) for _ in range(200)]
+    values += [dual.from_double(rng.uniform(-1e3, 1e3)) for _ in range(200)]
+    for x in values:
+        for y in values[::7]:
+            assert ours(x, y, 64) == jitable(x, y, 64), (hex(x), hex(y))
+            assert ours(x & 0xFFFFFFFF, y & 0xFFFFFFFF, 32) == jitable(x & 0xFFFFFFFF, y & 0xFFFFFFFF, 32)

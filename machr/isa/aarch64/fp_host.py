@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import math
 
+from machr.isa.aarch64 import fp
 from machr.isa.aarch64.fp import DZC, FPCR_DN, FPCR_FZ, FPCR_RMODE_SHIFT, IOC, IXC, OFC
-from machr.isa.dual import from_double, jitable, to_double, u64
+from machr.isa.dual import (JITABLE, SCRATCH_D, SCRATCH_Q, fast_first, from_double, jitable, python_guarded, to_double,
+                            u64)
 
 _OTHER_MODES = FPCR_DN | FPCR_FZ | (3 << FPCR_RMODE_SHIFT)
 _DEFAULT_NAN = 0x7FF8000000000000
@@ -40,6 +42,7 @@ _TINY = 2.0 ** -900                  # below: the product's error term may not b
 _HUGE = 2.0 ** 995                   # above: splitting may overflow
 _NORMAL = 2.0 ** -1022
 _SIGN = 1 << 63
+_EXPONENT = 0x7FF0000000000000
 
 
 @jitable
@@ -164,3 +167,66 @@ def _div_edge(a: float, b: float, esize: int, fpcr: int) -> tuple[bool, int, int
     if math.isinf(q):
         return _result(True, q, OFC | IXC)
     return _result(False, q, 0)
+
+
+# -- the Python tiers' versions (`python_guarded`) ---------------------------------------------
+# fp_add … fp_div as the interpreter and tier 1 call them: the same common cases with the same answers,
+# written for CPython — bits cast through `dual`'s scratch buffer (two subscripts, no call), the range
+# tests as chained comparisons (false for a NaN), the helper's (bits, exceptions) returned directly.
+# Everything else goes where `fast_first` would send it: the jitable fast path, then fp.py.  A third of
+# the cost of that pair in CPython, where these are fp code's hot path.
+
+_declined = {op: fast_first(JITABLE[f"fp_{op}_host"], getattr(fp, f"fp_{op}")) for op in ("add", "sub", "mul", "div")}
+
+
+@python_guarded(fp_add_host)
+def _fp_add_python(x: int, y: int, esize: int, fpcr: int, _Q=SCRATCH_Q, _D=SCRATCH_D) -> tuple[int, int]:
+    if esize == 64 and not fpcr & _OTHER_MODES:
+        _Q[0] = x
+        _Q[1] = y
+        a = _D[0]
+        b = _D[1]
+        if -_HUGE < a < _HUGE and -_HUGE < b < _HUGE:
+            s = a + b
+            bb = s - a
+            _D[2] = s
+            return _Q[2], IXC if (a - (s - bb)) + (b - bb) != 0.0 else 0
+    return _declined["add"](x, y, esize, fpcr)
+
+
+@python_guarded(fp_sub_host)
+def _fp_sub_python(x: int, y: int, esize: int, fpcr: int) -> tuple[int, int]:
+    """x + (-y) for a binary64 y that is not a NaN (whose sign fp.py keeps) nor an infinity: fp.py's FPSub."""
+    if esize != 64 or y & _EXPONENT == _EXPONENT:
+        return _declined["sub"](x, y, esize, fpcr)
+    return _fp_add_python(x, y ^ _SIGN, esize, fpcr)
+
+
+@python_guarded(fp_mul_host)
+def _fp_mul_python(x: int, y: int, esize: int, fpcr: int, _Q=SCRATCH_Q, _D=SCRATCH_D) -> tuple[int, int]:
+    if esize == 64 and not fpcr & _OTHER_MODES:
+        _Q[0] = x
+        _Q[1] = y
+        a = _D[0]
+        b = _D[1]
+        p = a * b
+        if _NORMAL <= abs(a) < _HUGE and _NORMAL <= abs(b) < _HUGE and _TINY <= abs(p) < _HUGE:
+            _D[2] = p
+            return _Q[2], 0 if _exact_product(a, b, p) else IXC
+    return _declined["mul"](x, y, esize, fpcr)
+
+
+@python_guarded(fp_div_host)
+def _fp_div_python(x: int, y: int, esize: int, fpcr: int, _Q=SCRATCH_Q, _D=SCRATCH_D) -> tuple[int, int]:
+    if esize == 64 and not fpcr & _OTHER_MODES:
+        _Q[0] = x
+        _Q[1] = y
+        a = _D[0]
+        b = _D[1]
+        if _NORMAL <= abs(b) < _HUGE:
+            q = a / b
+            p = q * b
+            if _NORMAL <= abs(q) < _HUGE and _TINY <= abs(p) < _HUGE:
+                _D[2] = q
+                return _Q[2], 0 if p == a and _exact_product(q, b, p) else IXC
+    return _declined["div"](x, y, esize, fpcr)

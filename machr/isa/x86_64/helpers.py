@@ -13,7 +13,8 @@ import struct
 import numpy as np
 
 from machr.isa import intarith
-from machr.isa.dual import JITABLE, jitable, to_double, to_single, from_double, from_single, u64
+from machr.isa.dual import (JITABLE, SCRATCH_D, SCRATCH_Q, from_double, from_single, jitable, python_version,
+                             to_double, to_single, u64)
 from machr.isa.intarith import M64, udiv128
 
 _PARITY = tuple(1 - bin(i).count("1") % 2 for i in range(256))   # PF: even number of set bits
@@ -358,6 +359,30 @@ def _fcompare(a: int, b: int, bits: int) -> int:
         return u64(3)
     x, y = _to_float(a, bits), _to_float(b, bits)
     return u64(0 if x < y else 1 if x > y else 2)
+
+
+def python_binary64(helper, op: str, guard: str = "True") -> None:
+    """Register the Python tiers' `helper` (`python_version`): binary64 `a op b` on the host, bits cast
+    through `dual`'s scratch buffer; `helper` itself for binary32, a NaN result (SSE's NaN rules) and
+    where `guard` fails.  A third of the helper's cost in CPython, where it is fp code's hot path."""
+    ns = {"_exact": helper, "_Q": SCRATCH_Q, "_D": SCRATCH_D}
+    exec(f"def {helper.__name__}(a, b, bits):\n"
+         f"    if bits == 64:\n"
+         f"        _Q[0] = a\n"
+         f"        _Q[1] = b\n"
+         f"        if {guard}:\n"
+         f"            r = _D[0] {op} _D[1]\n"
+         f"            if r == r:\n"
+         f"                _D[2] = r\n"
+         f"                return _Q[2]\n"
+         f"    return _exact(a, b, bits)\n", ns)
+    python_version(helper)(ns[helper.__name__])
+
+
+python_binary64(_fadd, "+")
+python_binary64(_fsub, "-")
+python_binary64(_fmul, "*")
+python_binary64(_fdiv, "/", guard="_D[1] != 0.0")        # x/0 is the helper's: Python raises
 
 
 def _round_to_precision(n: int, precision: int) -> int:

@@ -10,6 +10,8 @@ import struct
 
 import pytest
 
+from machr.isa import dual
+from machr.isa.aarch64 import ISA as A64
 from machr.isa.aarch64 import fp, fp_host
 
 EDGES = [0, 1 << 63, 0x7FF0000000000000, 0xFFF0000000000000, 0x7FF8000000000001, 0x7FF0000000000001, 1,
@@ -53,3 +55,14 @@ def test_other_modes_and_nans_decline(fpcr):
         assert not fast(one, two, 64, fpcr)[0]
         assert not fast(one, 0x7FF0000000000001, 64, 0)[0]           # a signalling NaN: fp.py's rules
         assert not fast(0x3F800000, 0x40000000, 32, 0)[0]            # single precision: fp.py
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_python_tiers_version_is_fp_py(op):
+    """What the interpreter and tier 1 call (dual.python_guarded) gives fp.py's bits and flags, declines included."""
+    ours, exact = A64.globals[f"fp_{op}"], getattr(fp, f"fp_{op}")
+    assert ours is dual.PYTHON_GUARDED[f"fp_{op}_host"]
+    for fpcr in (0, fp.FPCR_FZ, 1 << 22):
+        for a, b in operands(2000):
+            for esize, x, y in ((64, a, b), (32, a & 0xFFFFFFFF, b & 0xFFFFFFFF)):
+                assert ours(x, y, esize, fpcr) == exact(x, y, esize, fpcr), (hex(x), hex(y), esize, fpcr)
