@@ -111,3 +111,6 @@ class Isa:
     # instruction changes any state (an FPCR mode or an operand the fast path does not cover).  The Python
     # tiers' `globals` try the same fast path first (machr.isa.dual.python_globals).
     numba_guarded: dict[str, str] = field(default_factory=dict)
+    # binary64 helpers `h(a, b, 64, ...)` tier 1 may write inline on Python floats (machr.jit.pyfloat): name ->
+    # Python text computing the result `{r}` from the floats `{a}`, `{b}`, with `_fok` false where it declines.
+    python_float_ops: dict[str, str] = field(default_factory=dict)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ctypes
 import inspect
+import math
 import struct
 from typing import Any, Callable
 
@@ -123,6 +124,7 @@ def python_globals(helpers: dict[str, Any], guarded: dict[str, str]) -> dict[str
     out = {name: PYTHON.get(name, fn) if JITABLE.get(name) is fn else fn for name, fn in helpers.items()}
     out.update({name: PYTHON_GUARDED.get(fast) or fast_first(JITABLE[fast], helpers[name])
                 for name, fast in guarded.items()})
+    out.update(_SQ=SCRATCH_Q, _SD=SCRATCH_D, _NAN=math.nan)     # for casts tier 1 writes inline (machr.jit.pyfloat)
     return out
 
 

@@ -168,11 +168,12 @@ def unit_source(isa: Isa, insn: Insn, name: str = "_unit") -> str:
     """
     stmts = _equal_flags_once(isa, [_bool_ints(re.sub(r"\b_n\b", "0", st))
                                     for st in _forward_temps(_drop_dead_flags(isa, [insn_statements(isa, insn)]))[0]])
+    from machr.jit.pyfloat import float_shadows
     from machr.jit.region import halves_view, python_halves      # region builds on this module
 
     halves = python_halves(isa, insn, stmts)
     if halves is not None:                    # 128-bit registers as their two R slots (machr.jit.region)
-        isa, stmts = halves_view(isa), halves
+        isa, stmts = halves_view(isa), float_shadows(isa, [halves])[0]      # binary64 ops inline
     exposed, assigned = _exposed_and_assigned(isa, stmts)
     loads = [f"    {v} = {isa.state_vars[v].load}" for v in isa.state_vars if v in exposed]
     stores = ["    " + isa.state_vars[v].store.format(v=v) for v in isa.state_vars if v in assigned]

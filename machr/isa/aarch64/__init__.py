@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from machr.isa import intarith
-from machr.isa.aarch64 import abi, fp, fp_host, helpers, paging, simd, state  # noqa: F401  (fp_host: @jitable)
+from machr.isa.aarch64 import abi, fp, fp_host, helpers, paging, simd, state
 from machr.isa.aarch64.decoder import decode
 from machr.isa.aarch64.semantics import translate
 from machr.isa.base import Isa
@@ -32,10 +32,11 @@ ISA = Isa(
     decode=decode,
     translate=translate,
     # the Python tiers take the same fast paths first (machr.isa.dual.python_globals)
-    globals=python_globals(GLOBALS, NUMBA_GUARDED),
+    globals=python_globals(GLOBALS, NUMBA_GUARDED) | fp_host.PYTHON_FLOAT_GLOBALS,
     # the helpers that are @jitable (machr.isa.dual): tier 2 calls the same functions
     numba_functions=frozenset(k for k, v in GLOBALS.items() if JITABLE.get(k) is v),
     paging=paging,
     abi=abi,
     numba_guarded=NUMBA_GUARDED,
+    python_float_ops=fp_host.PYTHON_FLOAT_OPS,
 )

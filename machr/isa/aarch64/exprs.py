@@ -32,6 +32,13 @@ def wr_reg(n: int, expr: str, sf=1) -> list[str]:
     return [f"{'sp' if n == SP else f'x{n}'} = ({expr}) & {mask(sf):#x}"]
 
 
+def wr_result(n: int) -> list[str]:
+    """`wr_reg` of `_tr`, an operation's result already within its width (32-bit: zero-extended as it is)."""
+    if n == 31:
+        return []
+    return [f"{'sp' if n == SP else f'x{n}'} = _tr"]
+
+
 def sext(expr: str, bits: int) -> str:
     """Signed value of a `bits`-bit unsigned expression."""
     half = 1 << (bits - 1)

@@ -42,7 +42,6 @@ _TINY = 2.0 ** -900                  # below: the product's error term may not b
 _HUGE = 2.0 ** 995                   # above: splitting may overflow
 _NORMAL = 2.0 ** -1022
 _SIGN = 1 << 63
-_EXPONENT = 0x7FF0000000000000
 
 
 @jitable
@@ -169,64 +168,62 @@ def _div_edge(a: float, b: float, esize: int, fpcr: int) -> tuple[bool, int, int
     return _result(False, q, 0)
 
 
-# -- the Python tiers' versions (`python_guarded`) ---------------------------------------------
-# fp_add … fp_div as the interpreter and tier 1 call them: the same common cases with the same answers,
-# written for CPython — bits cast through `dual`'s scratch buffer (two subscripts, no call), the range
-# tests as chained comparisons (false for a NaN), the helper's (bits, exceptions) returned directly.
-# Everything else goes where `fast_first` would send it: the jitable fast path, then fp.py.  A third of
-# the cost of that pair in CPython, where these are fp code's hot path.
+# -- on Python floats: tier 1's inline form and the Python tiers' versions -----------------------
+# fp_add … fp_div in binary64 as tier 1 writes them inline (Isa.python_float_ops; machr.jit.pyfloat): `{r}`
+# from the floats `{a}`, `{b}`, with IXC added to `fpsr` — worked out only while it is clear: FPSR's flags are
+# cumulative, so once set there is nothing to learn — and declined (`_fok` false; the helper then runs on the
+# bits) wherever the `fp_<op>_host` above declines.  The same common cases with the same answers, written for
+# CPython: range tests as chained comparisons (false for a NaN), no calls but Dekker's product.  The Python
+# tiers' versions (`python_guarded`) are made from the same text, with `fpsr` starting clear.
 
-_declined = {op: fast_first(JITABLE[f"fp_{op}_host"], getattr(fp, f"fp_{op}")) for op in ("add", "sub", "mul", "div")}
-
-
-@python_guarded(fp_add_host)
-def _fp_add_python(x: int, y: int, esize: int, fpcr: int, _Q=SCRATCH_Q, _D=SCRATCH_D) -> tuple[int, int]:
-    if esize == 64 and not fpcr & _OTHER_MODES:
-        _Q[0] = x
-        _Q[1] = y
-        a = _D[0]
-        b = _D[1]
-        if -_HUGE < a < _HUGE and -_HUGE < b < _HUGE:
-            s = a + b
-            bb = s - a
-            _D[2] = s
-            return _Q[2], IXC if (a - (s - bb)) + (b - bb) != 0.0 else 0
-    return _declined["add"](x, y, esize, fpcr)
-
-
-@python_guarded(fp_sub_host)
-def _fp_sub_python(x: int, y: int, esize: int, fpcr: int) -> tuple[int, int]:
-    """x + (-y) for a binary64 y that is not a NaN (whose sign fp.py keeps) nor an infinity: fp.py's FPSub."""
-    if esize != 64 or y & _EXPONENT == _EXPONENT:
-        return _declined["sub"](x, y, esize, fpcr)
-    return _fp_add_python(x, y ^ _SIGN, esize, fpcr)
-
-
-@python_guarded(fp_mul_host)
-def _fp_mul_python(x: int, y: int, esize: int, fpcr: int, _Q=SCRATCH_Q, _D=SCRATCH_D) -> tuple[int, int]:
-    if esize == 64 and not fpcr & _OTHER_MODES:
-        _Q[0] = x
-        _Q[1] = y
-        a = _D[0]
-        b = _D[1]
-        p = a * b
-        if _NORMAL <= abs(a) < _HUGE and _NORMAL <= abs(b) < _HUGE and _TINY <= abs(p) < _HUGE:
-            _D[2] = p
-            return _Q[2], 0 if _exact_product(a, b, p) else IXC
-    return _declined["mul"](x, y, esize, fpcr)
+_CONSTANTS = {"OTHER": _OTHER_MODES, "IXC": IXC, "H": repr(_HUGE), "N": repr(_NORMAL), "T": repr(_TINY)}
+_SUM = """_fok = not fpcr & {OTHER} and -{H} < {{a}} < {H} and -{H} < {{b}} < {H}
+if _fok:
+    {{r}} = {{a}} {op} {{b}}
+    if not fpsr & {IXC}:
+        _fe = {{r}} - {{a}}
+        if ({{a}} - ({{r}} - _fe)) + ({sign}{{b}} - _fe) != 0.0:
+            fpsr |= {IXC}"""
+PYTHON_FLOAT_OPS = {
+    "fp_add": _SUM.format(op="+", sign="", **_CONSTANTS),
+    "fp_sub": _SUM.format(op="-", sign="-", **_CONSTANTS),        # 2Sum of a and -b
+    "fp_mul": """_fok = not fpcr & {OTHER} and {N} <= abs({{a}}) < {H} and {N} <= abs({{b}}) < {H}
+if _fok:
+    {{r}} = {{a}} * {{b}}
+    _fok = {T} <= abs({{r}}) < {H}
+    if _fok and not fpsr & {IXC} and not _exact_product({{a}}, {{b}}, {{r}}):
+        fpsr |= {IXC}""".format(**_CONSTANTS),
+    "fp_div": """_fok = not fpcr & {OTHER} and {N} <= abs({{b}}) < {H}
+if _fok:
+    {{r}} = {{a}} / {{b}}
+    _fp = {{r}} * {{b}}
+    _fok = {N} <= abs({{r}}) < {H} and {T} <= abs(_fp) < {H}
+    if _fok and not fpsr & {IXC} and not (_fp == {{a}} and _exact_product({{r}}, {{b}}, _fp)):
+        fpsr |= {IXC}""".format(**_CONSTANTS),
+}
+PYTHON_FLOAT_GLOBALS = {"_exact_product": _exact_product}      # what the templates call
 
 
-@python_guarded(fp_div_host)
-def _fp_div_python(x: int, y: int, esize: int, fpcr: int, _Q=SCRATCH_Q, _D=SCRATCH_D) -> tuple[int, int]:
-    if esize == 64 and not fpcr & _OTHER_MODES:
-        _Q[0] = x
-        _Q[1] = y
-        a = _D[0]
-        b = _D[1]
-        if _NORMAL <= abs(b) < _HUGE:
-            q = a / b
-            p = q * b
-            if _NORMAL <= abs(q) < _HUGE and _TINY <= abs(p) < _HUGE:
-                _D[2] = q
-                return _Q[2], 0 if p == a and _exact_product(q, b, p) else IXC
-    return _declined["div"](x, y, esize, fpcr)
+def _python_guarded(op: str) -> None:
+    """Register the Python tiers' fp_<op> (`python_guarded`): the template for binary64, else `fast_first`'s pair."""
+    body = PYTHON_FLOAT_OPS[f"fp_{op}"].format(a="_fa", b="_fb", r="_fr").replace("\n", "\n        ")
+    declined = fast_first(JITABLE[f"fp_{op}_host"], getattr(fp, f"fp_{op}"))
+    ns = {"_SQ": SCRATCH_Q, "_SD": SCRATCH_D, "_declined": declined, **PYTHON_FLOAT_GLOBALS}
+    exec(f"def fp_{op}(x, y, esize, fpcr):\n"
+         f"    if esize == 64:\n"
+         f"        _SQ[0] = x\n"
+         f"        _SQ[1] = y\n"
+         f"        _fa = _SD[0]\n"
+         f"        _fb = _SD[1]\n"
+         f"        fpsr = 0\n"
+         f"        {body}\n"
+         f"        if _fok:\n"
+         f"            _SD[2] = _fr\n"
+         f"            return _SQ[2], fpsr\n"
+         f"    return _declined(x, y, esize, fpcr)\n", ns)
+    python_guarded(JITABLE[f"fp_{op}_host"])(ns[f"fp_{op}"])
+
+
+for _op in ("add", "sub", "mul", "div"):
+    _python_guarded(_op)
+del _op

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Callable
 
 from machr.isa.aarch64 import sysregs
-from machr.isa.aarch64.exprs import COND_EXPR, M64, mask, rd_reg, sext, width, wr_reg
+from machr.isa.aarch64.exprs import COND_EXPR, M64, mask, rd_reg, sext, width, wr_reg, wr_result
 from machr.isa.aarch64.fp_semantics import FP_SEMANTICS
 from machr.isa.aarch64.simd_semantics import SIMD_SEMANTICS
 from machr.isa.base import Insn
@@ -32,11 +32,20 @@ from machr.machine.exits import ACCESS_READ, ACCESS_WRITE
 def add_with_flags(a: str, b: str, carry: str, sf, set_flags: bool) -> list[str]:
     """_tr = a + b + carry (b already inverted for subtraction); NZCV from it if asked."""
     w, m = width(sf), mask(sf)
-    out = [f"_ta = {a}", f"_tb = {b}", f"_ts = _ta + _tb + {carry}", f"_tr = _ts & {m:#x}"]
+    const = _literal(b) + int(carry) if _literal(b) is not None and carry in ("0", "1") else None
+    total = f"_ta + {const:#x}" if const is not None and const <= m else f"_ta + _tb + {carry}"   # one addition
+    out = [f"_ta = {a}", f"_tb = {b}", f"_ts = {total}", f"_tr = _ts & {m:#x}"]
     if set_flags:
         out += [f"nf = _tr >> {w - 1}", "zf = int(_tr == 0)", f"cf = {carry_out(w, carry)}",
                 f"vf = ((_ta ^ _tr) & (_tb ^ _tr)) >> {w - 1}"]
     return out
+
+
+def _literal(text: str) -> int | None:
+    try:
+        return int(text, 0)
+    except ValueError:
+        return None
 
 
 def carry_out(w: int, carry: str) -> str:
@@ -92,14 +101,14 @@ def t_addsub_imm(f, insn):
     sf, op = f["sf"], f["op"]
     value = f["imm12"] << (12 if f["sh"] else 0)
     b = (~value & mask(sf)) if op else value
-    return add_with_flags(rd_reg(f["rn"], sf), f"{b:#x}", str(op), sf, f["s"]) + wr_reg(f["rd"], "_tr", sf)
+    return add_with_flags(rd_reg(f["rn"], sf), f"{b:#x}", str(op), sf, f["s"]) + wr_result(f["rd"])
 
 
 def t_logic_imm(f, insn):
     sf, opc = f["sf"], f["opc"]
     op = ("&", "|", "^", "&")[opc]
     out = [f"_tr = {rd_reg(f['rn'], sf)} {op} {f['imm']:#x}"]
-    return out + (logic_flags(sf) if opc == 3 else []) + wr_reg(f["rd"], "_tr", sf)
+    return out + (logic_flags(sf) if opc == 3 else []) + wr_result(f["rd"])
 
 
 def t_movewide(f, insn):
@@ -378,14 +387,14 @@ def t_logic_reg(f, insn):
         b = f"({b} ^ {mask(sf):#x})"
     op = ("&", "|", "^", "&")[opc]
     out = [f"_tr = {rd_reg(f['rn'], sf)} {op} {b}"]
-    return out + (logic_flags(sf) if opc == 3 else []) + wr_reg(f["rd"], "_tr", sf)
+    return out + (logic_flags(sf) if opc == 3 else []) + wr_result(f["rd"])
 
 
 def _addsub(f, b: str):
     sf, op = f["sf"], f["op"]
     if op:
         b = f"({b} ^ {mask(sf):#x})"
-    return add_with_flags(rd_reg(f["rn"], sf), b, str(op), sf, f["s"]) + wr_reg(f["rd"], "_tr", sf)
+    return add_with_flags(rd_reg(f["rn"], sf), b, str(op), sf, f["s"]) + wr_result(f["rd"])
 
 
 def t_addsub_reg(f, insn):
@@ -401,7 +410,7 @@ def t_adc(f, insn):
     b = rd_reg(f["rm"], sf)
     if op:
         b = f"({b} ^ {mask(sf):#x})"
-    return add_with_flags(rd_reg(f["rn"], sf), b, "cf", sf, f["s"]) + wr_reg(f["rd"], "_tr", sf)
+    return add_with_flags(rd_reg(f["rn"], sf), b, "cf", sf, f["s"]) + wr_result(f["rd"])
 
 
 def t_ccmp(f, insn):

@@ -22,4 +22,5 @@ ISA = Isa(
     numba_functions=helpers.NUMBA_FUNCTIONS,
     paging=paging,
     abi=abi,
+    python_float_ops=helpers.PYTHON_FLOAT_OPS,
 )

@@ -361,28 +361,37 @@ def _fcompare(a: int, b: int, bits: int) -> int:
     return u64(0 if x < y else 1 if x > y else 2)
 
 
-def python_binary64(helper, op: str, guard: str = "True") -> None:
-    """Register the Python tiers' `helper` (`python_version`): binary64 `a op b` on the host, bits cast
-    through `dual`'s scratch buffer; `helper` itself for binary32, a NaN result (SSE's NaN rules) and
-    where `guard` fails.  A third of the helper's cost in CPython, where it is fp code's hot path."""
-    ns = {"_exact": helper, "_Q": SCRATCH_Q, "_D": SCRATCH_D}
+# The binary64 helpers on Python floats, as tier 1 writes them inline (Isa.python_float_ops; machr.jit.pyfloat):
+# `{r}` = `{a}` op `{b}`, declined (`_fok` false: the helper runs on the bits) for a NaN result, whose bits
+# are SSE's rules and not the host's, and for x/0, which Python raises on.  The Python tiers' versions of the
+# helpers (`python_version`) are made from the same text.
+PYTHON_FLOAT_OPS = {name: f"{{r}} = {expr}\n_fok = {{r}} == {{r}}" for name, expr in (
+    ("_fadd", "{a} + {b}"), ("_fsub", "{a} - {b}"), ("_fmul", "{a} * {b}"), ("_fdiv", "{a} / {b} if {b} else _NAN"))}
+
+
+def python_binary64(helper, template: str) -> None:
+    """Register the Python tiers' `helper` (`python_version`): `template` on the host's doubles for binary64,
+    bits cast through `dual`'s scratch buffer; `helper` itself for binary32 and where the template declines.
+    A third of the helper's cost in CPython, where it is fp code's hot path."""
+    body = template.format(a="_fa", b="_fb", r="_fr").replace("\n", "\n        ")
+    ns = {"_exact": helper, "_SQ": SCRATCH_Q, "_SD": SCRATCH_D, "_NAN": math.nan}
     exec(f"def {helper.__name__}(a, b, bits):\n"
          f"    if bits == 64:\n"
-         f"        _Q[0] = a\n"
-         f"        _Q[1] = b\n"
-         f"        if {guard}:\n"
-         f"            r = _D[0] {op} _D[1]\n"
-         f"            if r == r:\n"
-         f"                _D[2] = r\n"
-         f"                return _Q[2]\n"
+         f"        _SQ[0] = a\n"
+         f"        _SQ[1] = b\n"
+         f"        _fa = _SD[0]\n"
+         f"        _fb = _SD[1]\n"
+         f"        {body}\n"
+         f"        if _fok:\n"
+         f"            _SD[2] = _fr\n"
+         f"            return _SQ[2]\n"
          f"    return _exact(a, b, bits)\n", ns)
     python_version(helper)(ns[helper.__name__])
 
 
-python_binary64(_fadd, "+")
-python_binary64(_fsub, "-")
-python_binary64(_fmul, "*")
-python_binary64(_fdiv, "/", guard="_D[1] != 0.0")        # x/0 is the helper's: Python raises
+for name, template in PYTHON_FLOAT_OPS.items():
+    python_binary64(globals()[name], template)
+del name, template
 
 
 def _round_to_precision(n: int, precision: int) -> int:
