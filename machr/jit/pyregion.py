@@ -11,11 +11,12 @@ the blocks (semantics written once), shaped for CPython:
 * the dispatch is a `while True:` loop that tests `_pc` against the two
   hottest blocks, then searches the others (a binary search on `_pc`); a
   pc that is no block of the region leaves.  After a block, its
-  successors in the region follow inline (a second, nested test of
-  `_pc`), so the hot paths pay the dispatch once per two blocks.  Calls
-  are static jumps, so a callee and the return site of its call join the
-  region like any successor; after a return (a computed jump) the
-  region's return sites are tested first.  A block that branches to
+  successors in the region follow inline (nested tests of `_pc`, along
+  paths of the hottest blocks: `_successors_inline`), so the hot paths
+  pay the dispatch once per path.  Calls are static jumps, so a callee
+  and the return site of its call join the region like any successor;
+  after a return (a computed jump) comes the return site of the call on
+  the path, or else the region's return sites.  A block that branches to
   itself loops on its own;
 * flags are *deferred*: a flag the region does not read before the next
   block that assigns flags is not computed; `_fl` names the block that
@@ -36,20 +37,25 @@ the blocks (semantics written once), shaped for CPython:
 * loads and stores (128-bit ones too) test their address against the span
   of their site: pages the TLB maps to adjacent frames, found (once per
   page and run, `_span_finder`) when an access falls outside; inside, the
-  access is a `struct` call on the host bytes.  The address is computed
-  without its wrap to 64 bits (`_unwrapped`), which only the slow path
-  needs.
+  access is a `struct` call on the host bytes.  The test is on the host
+  offset (a small int, where stack addresses are not); the address is
+  computed without its wrap to 64 bits (`_unwrapped`), which only the
+  slow path needs; in a loop, the invariant part of an address is added
+  to the distance to the host bytes once, before the loop.
 
 Scheduling is unchanged: the budget is tested after every block (all
 region blocks end at canonical boundaries), exactly where tier 1 and the
-interpreter test it; a block that loops on itself has the same test as the
-range of its loop (`_emit`'s `self_loop`).  A MemFault or guest exit in the middle of a block
+interpreter test it: `_left` is what the budget leaves at the start of a
+path, and each block compares it with the path's (constant) count so
+far; a block that loops on itself has the same test as the range of its
+loop (`_emit`'s `self_loop`).  A MemFault or guest exit in the middle of a block
 leaves the state of the interpreter: state variables are stored from the
 locals, flags are live or recomputed at an instruction that may exit, and
 the exit site `_x` (found from the line the exception was raised at)
 gives the pc and the retired count.  A store that makes the region
-invalid (code written) sets the budget to 0, so the region leaves at the
-end of that block, as tier 1 would after the block.
+invalid (code written) makes the budget end at that block
+(`_STOP_IF_INVALID`), so the region leaves at its end, as tier 1 would
+after the block.
 
 With a trace hook (lockstep checks), a second variant of the function
 stores the whole state into R and calls the hook at every boundary
@@ -65,15 +71,17 @@ counts each block's runs for tier 2's hotness.
 from __future__ import annotations
 
 import ast
+import heapq
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import TypeVar
 
 from machr.isa.base import Isa
-from machr.jit.region import _split_args
+from machr.jit.pyfloat import float_shadows
+from machr.jit.region import _split_args, halves_view, python_halves
 from machr.jit.simplify import assigned_names, simplify_statements, wrap_as_test
 from machr.jit.translator import (_MAY_EXIT, _NAME, _TEMP_DEF, Block, _exposed_and_assigned, _flag_target,
                                   _forward_temps, _plan_flags, insn_statements, plan_flags_at_exits, unrecomputable)
@@ -306,6 +314,7 @@ class _Planned:
 class _BlockCode:
     blk: Block
     body: list[tuple[str, int]]     # (line, exit site: the instruction it belongs to)
+    hoisted: list[str] = field(default_factory=list)    # lines run before the block, or once before its loop
 
 
 def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool
@@ -315,15 +324,22 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool
     `blocks`: hottest first.
     """
     pcs = {b.pc for b in blocks}
+    halves = [[python_halves(isa, i, stmts) for i, stmts in zip(b.insns, block_info(isa, b).per_insn, strict=True)]
+              for b in blocks]
+    if all(stmts is not None for per_insn in halves for stmts in per_insn):
+        # 128-bit registers as their two R slots, binary64 arithmetic on float shadows (machr.jit.region, .pyfloat)
+        isa, per_block = halves_view(isa), [float_shadows(isa, per_insn) for per_insn in halves]
+    else:
+        per_block = [block_info(isa, b).per_insn for b in blocks]
     renamed = [[[_virtual_time(s, k) for s in stmts]
-                for k, stmts in enumerate(_renamed(block_info(isa, b).per_insn))] for b in blocks]
+                for k, stmts in enumerate(_renamed(per_insn))] for per_insn in per_block]
     need_out = _liveness(isa, blocks, renamed, pcs)
     sites: list[tuple[Block, int]] = []
     planned = []
     anywhere = {n for per_insn in renamed for stmts in per_insn for s in stmts for n in assigned_names(s)}
     for i, (b, per_insn) in enumerate(zip(blocks, renamed, strict=True)):
         info = block_info(isa, b)
-        per_insn = _forward_flags(isa, per_insn, need_out[b.pc], anywhere)
+        per_insn = _compares_as_sums(isa, _forward_flags(isa, per_insn, need_out[b.pc], anywhere))
         plan = plan_flags_at_exits(isa, per_insn, need_out[b.pc])
         deferred = [s for s in plan.sunk if _deferrable(s, per_insn, anywhere)]
         kept = plan.kept[:-1] + [plan.kept[-1] + [s for s in plan.sunk if s not in deferred]]
@@ -353,6 +369,7 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool
 
 
 _CALLS = re.compile(r"\w\s*\(")
+_COPY_OF = re.compile(r"^([A-Za-z_]\w*) = (?!.*\n)(.+)$")
 
 
 def _sink_temps(kept: list[list[str]], later: list[list[str]], per_insn: list[list[str]]) -> list[list[str]]:
@@ -375,7 +392,7 @@ def _sink_temps(kept: list[list[str]], later: list[list[str]], per_insn: list[li
                 where[name] = k
     for k, stmts in enumerate(kept):
         early = _assigned_until_exit(per_insn[k])
-        for s in list(stmts):
+        for s in reversed(list(stmts)):     # last first: a temporary only the sunk one read may follow it
             m = _TEMP_DEF.match(s)
             if m is None or _CALLS.search(m.group(2)) or defs.get(m.group(1)) != 1:
                 continue
@@ -513,6 +530,46 @@ def _forward_flags(isa: Isa, per_insn: list[list[str]], need_out: set[str], anyw
     return out
 
 
+_IS_ZERO = re.compile(r"\b(_t\w+) ([!=])= 0\b")
+_MASKED = re.compile(r"^(_t\w+) & (0x[0-9a-f]+)$")
+_PLUS_ONE = re.compile(r"^(_t\w+) \+ (_t\w+) \+ 1$")
+
+
+def _compares_as_sums(isa: Isa, per_insn: list[list[str]]) -> list[list[str]]:
+    """`t == 0` (or `!=`) of `t = s & M`, `s = a + b + 1` (a subtraction, ARM's `cmp`) as `a + b == M` but in flags.
+
+    With `a` and `b` within `M` (a width's ones), `a + b + 1` is a multiple
+    of `M + 1` only when it is `M + 1`.  The branch after a compare then
+    reads neither `s` nor `t`, which go where only the deferred flags read
+    them (`_sink_temps`).
+    """
+    found = [m for stmts in per_insn for x in stmts if (m := _TEMP_DEF.match(x))]
+    once = Counter(m[1] for m in found)
+    defs = {m[1]: m[2] for m in found if once[m[1]] == 1}
+
+    def as_sum(m: re.Match) -> str:
+        masked = _MASKED.match(defs.get(m[1], ""))
+        summed = masked and _PLUS_ONE.match(defs.get(masked[1], ""))
+        if not summed:
+            return m[0]
+        mask = int(masked[2], 16)
+        return f"{summed[1]} + {summed[2]} {m[2]}= {mask:#x}" if fits(summed.groups(), mask) else m[0]
+
+    def fits(names: tuple[str, ...], mask: int) -> bool:
+        widths = known()
+        return not mask & (mask + 1) and all(widths.get(n, mask.bit_length() + 1) <= mask.bit_length() for n in names)
+
+    @cache
+    def known() -> dict[str, int]:
+        widths = _entry_widths(isa)
+        for stmts in per_insn:
+            simplify_statements(stmts, widths)
+        return widths
+
+    return [[x if _flag_target(x, isa.flag_vars) or "== 0" not in x and "!= 0" not in x else _IS_ZERO.sub(as_sum, x)
+             for x in stmts] for stmts in per_insn]
+
+
 def _number_deferrals(planned: list[_Planned]) -> None:
     """`_fl`: which block last left flags to be computed later (0: none); set at the end of blocks that assign flags.
 
@@ -594,18 +651,44 @@ def _block_code(p: _Planned, widths: dict[str, int], mem_sites: _Sites) -> _Bloc
         simplified.append(row)
     simplified = _fold_copies(simplified, p.deferred + [s for st in p.at_exit for s in st])
     body: list[tuple[str, int]] = []
-    mem = _MemoryInliner(mem_sites)
+    loops = b.pc in (info.succ or ())
+    varying = {n for row in simplified for t, _ in row for n in assigned_names(t)}
+    mem = _MemoryInliner(mem_sites, varying if loops else None)
     for k, row in enumerate(simplified):
         insn = b.insns[k]
         site = p.first_site + k
         if k == len(p.kept) - 1 and not info.unconditional and not any(_SETS_NPC.match(s) for s in p.kept[k]):
             body.append((f"_pc = {insn.pc + insn.length:#x}", site))      # the fall-through, unless always replaced
-        for text, before in row:
-            body += [(x, site) for ln in mem.lines(text.replace("_npc", "_pc"), before)
+        for text, before, named in _address_defs(row):
+            body += [(x, site) for ln in mem.lines(text.replace("_npc", "_pc"), before, named)
                      for x in (wrap_as_test(ln, before) if ln[0] != " " else [ln])]
     if p.fl is not None:
         body.append((f"_fl = {p.fl}", p.first_site + len(p.kept) - 1))
-    return _BlockCode(b, body)
+    return _BlockCode(b, body, mem.hoisted)
+
+
+def _address_defs(row: list[tuple[str, dict[str, int]]]) -> list[tuple[str, dict[str, int], tuple[str, str] | None]]:
+    """An instruction's (statement, widths before it, None), but a temporary's wrapped address and its access as one.
+
+    `_t = E & 0xffffffffffffffff` right before a load or store at `_t` (a
+    write-back address, `ldrb w2, [x1, #1]!`) becomes part of the access
+    (`_MemoryInliner.lines`): inside its span the address needs no wrap.
+    """
+    out = []
+    skip = False
+    for (text, before), (after, widths) in zip(row, row[1:] + [("", {})], strict=True) if row else ():
+        if skip:
+            skip = False
+            continue
+        d = _TEMP_DEF.match(text)
+        m = _LOAD_STMT.match(after) or _STORE_STMT.match(after)
+        address = m and (m.group(3) if m.re is _LOAD_STMT else _split_args(m.group(2))[0]).strip()
+        if d and "\n" not in text and _unwrapped(d.group(2).strip()) and address == d.group(1):
+            out.append((after, widths, (d.group(1), d.group(2).strip())))
+            skip = True
+        else:
+            out.append((text, before, None))
+    return out
 
 
 # A computed jump's `_npc = <expression that does not read _npc>`: the fall-through default is never seen.
@@ -729,13 +812,16 @@ def _assigned_state(s: str, isa: Isa) -> set[str]:
 def _virtual_time(s: str, k: int) -> str:
     """`_clock()` (retired count at block entry) and `_n` (index in the block) in region terms."""
     if "_clock(" in s or "_n" in s:
-        s = re.sub(r"\b_clock\(\)", "(_clk + _ret)", s)
+        s = re.sub(r"\b_clock\(\)", "(_clk + _bud - _left + _ret)", s)
         s = re.sub(r"\b_n\b", str(k), s)
     return s
 
 
 # A store went the slow way and may have written code this region was made from: leave after this block.
-_STOP_IF_INVALID = "_bud = _bud if _PYR.valid else 0"
+# `_left` becomes the path's count at the block's entry (`_ret`, `_emit`), so the budget test after the block
+# leaves; `_bud` keeps the retired count (`_bud - _left` + the path's count) as it was.
+_STOP_IF_INVALID = "_bud, _left = (_bud, _left) if _PYR.valid else (_bud - _left + _ret, _ret)"
+_RET = re.compile(r"\b_ret\b")
 
 
 @dataclass
@@ -756,54 +842,71 @@ class _MemoryInliner:
     ends the region after this block if the store wrote code.
     """
 
-    def __init__(self, sites: _Sites):
+    def __init__(self, sites: _Sites, varying: set[str] | None = None):
         self.addr: str | None = None          # address expression of the last inlined access, while `_ma` holds it
         self.inputs: set[str] = set()
         self.sites = sites                    # the region's access sites so far (each remembers a span)
+        self.varying = varying                # a block that loops on itself: the names it assigns
+        self.hoisted: list[str] = []          # lines to run before the block (`_access`)
 
     def _site(self) -> int:
         self.sites.count += 1
         return self.sites.count - 1
 
-    def lines(self, s: str, widths: dict[str, int]) -> list[str]:
-        """The region lines of statement `s`; `widths`: what is known of the widths of the names it reads."""
+    def lines(self, s: str, widths: dict[str, int], named: tuple[str, str] | None = None) -> list[str]:
+        """The region lines of statement `s`; `widths`: what is known of the widths of the names it reads.
+
+        `named`: (temporary, its definition `E & 0xffffffffffffffff`) when
+        `s` accesses memory at that temporary, defined right before it
+        (`_address_defs`): the temporary is assigned `E` and wrapped only
+        on the slow path, as `_ma` is (`_address`).  A statement that
+        assigns the address `_ma` holds assigns `_ma` (a push's `rsp`).
+        """
         m = _LOAD_STMT.match(s)
         if m and _balanced(m.group(3)):
             target, bits, addr = m.group(1), int(m.group(2)), m.group(3)
-            pre, a, wrapped = self._address(addr)
-            out = pre + self._access("_rspan", bits, a, f"{target} = " + READ_HOST[bits],
-                                     f"{target} = ld{bits}({wrapped})")
+            pre, a, wrap = self._address(addr, named)
+            out = self._access("_rspan", bits, a, f"{target} = " + READ_HOST[bits],
+                               f"{wrap}{target} = ld{bits}({a})", pre)
             self._assigned({target})
             return out
         m = _STORE_STMT.match(s)
         if m and _balanced(m.group(2)):
             bits = int(m.group(1))
             addr, value = _split_args(m.group(2))
-            pre, a, wrapped = self._address(addr)
+            pre, a, wrap = self._address(addr, named)
             pair = _PAIR.match(value.strip()) if bits == 128 else None
             if pair and all(widths.get(n, 65) <= 64 for n in pair.groups()):
                 # `stp`: the two registers go into their halves as they are, the 128-bit value is never built.
                 low, high = (WRITE_HOST[64].replace("{x}", n) for n in pair.groups())
                 use = f"{low}; {high.replace('{p}', '({p}) + 8')}"
-                return pre + self._access("_wspan", bits, a, use, f"st{bits}({wrapped}, {value}); {_STOP_IF_INVALID}")
+                return self._access("_wspan", bits, a, use, f"{wrap}st{bits}({a}, {value}); {_STOP_IF_INVALID}", pre)
             pre2, x = _named(value, "_ms")
-            return pre + pre2 + self._access("_wspan", bits, a, WRITE_HOST[bits].replace("{x}", x),
-                                             f"st{bits}({wrapped}, {x}); {_STOP_IF_INVALID}")
+            return pre2 + self._access("_wspan", bits, a, WRITE_HOST[bits].replace("{x}", x),
+                                       f"{wrap}st{bits}({a}, {x}); {_STOP_IF_INVALID}", pre)
+        m = _COPY_OF.match(s)
+        if m and self.addr is not None and not _SIMPLE.match(self.addr) and m.group(2).strip() == self.addr:
+            s = f"{m.group(1)} = _ma"
         self._assigned(assigned_names(s))
         if _ANY_STORE.search(s):
             return s.split("\n") + [_STOP_IF_INVALID]
         return s.split("\n")
 
-    def _access(self, span: str, bits: int, a: str, use: str, slow: str) -> list[str]:
-        """Lines for an access at `a` (a name): `use` (with {p}, the host offset) inside the site's span, else `slow`.
+    def _access(self, span: str, bits: int, a: str, use: str, slow: str, pre: list[str]) -> list[str]:
+        """Lines for an access at `a` (`pre` computes it): `use` (with {p}, its host offset) in its span, else `slow`.
 
-        The site's span `_lo<i>` .. `_hi<i>` (the addresses whose access
-        stays inside it) and its distance `_hd<i>` to the host bytes cover
-        the pages around the last page it missed in (`_span_finder`).
-        A site at a constant address (a global on x86) keeps its host
-        offset `_p<i>` instead, None until an access falls inside a span: a
-        span holds for the whole run, so the constant stays inside the one
-        found, and the hit path is one test of `_p<i>`.
+        The site's span `_lo<i>` .. `_hi<i>` (the host offsets of the
+        addresses whose access stays inside it) and the distance `_hd<i>`
+        from the addresses to their host offsets cover the pages around the
+        last page it missed in (`_span_finder`); the access tests its host
+        offset `_mp`.  A site at a constant address (a global on x86) keeps
+        its host offset `_p<i>` instead, None until an access falls inside a
+        span: a span holds for the whole run, so the constant stays inside
+        the one found, and the hit path is one test of `_p<i>`.  In a block
+        that loops on itself, an address `A + B` (`pre`: `_ma = A + B`) of
+        an `A` the block does not assign has the host offset `_b<i> + B`:
+        `_b<i> = A + _hd<i>` runs before the loop (`hoisted`), and again
+        where `_hd<i>` changes; only the slow path needs `_ma`.
         """
         i = self._site()
         lo, hi, hd = f"_lo{i}", f"_hi{i}", f"_hd{i}"
@@ -811,32 +914,55 @@ class _MemoryInliner:
         memo = f"{span}s{bits}"
         self.sites.memos.add(memo)
         # Two comparisons joined by `and`, not chained: CPython runs a chained one with two more stack operations.
-        inside = f"{lo} <= {a} and {a} <= {hi}"
+        inside = f"{lo} <= _mp and _mp <= {hi}"
         find = f"{lo}, {hi}, {hd} = {memo}.get({a} >> {PAGE_SHIFT}) or {span}({a}, {last:#x}, {memo})"
+        hit = use.format(p="_mp")
         if _NUMBER.match(a):
             self.sites.fixed.add(i)
-            hit = use.format(p=f"_p{i}")
-            return [f"if _p{i} is not None:", "    " + hit, "else:", "    " + find,
-                    f"    if {inside}:", f"        _p{i} = {a} + {hd}", "        " + hit,
+            return pre + [f"if _p{i} is not None:", "    " + use.format(p=f"_p{i}"), "else:", "    " + find,
+                    f"    _mp = {a} + {hd}", f"    if {inside}:", f"        _p{i} = _mp", "        " + hit,
                     "    else:", "        " + slow]
-        hit = use.format(p=f"{a} + {hd}")
-        return [f"if {inside}:", "    " + hit, "else:", "    " + find,
-                f"    if {inside}:", "        " + hit, "    else:", "        " + slow]
+        split = self._invariant_base(pre)
+        if split is not None:
+            base, rest = split
+            self.hoisted.append(f"_b{i} = {base} + {hd}")
+            self.addr = None                  # `_ma` is computed only on the slow path
+            return [f"_mp = _b{i} + {rest}", f"if {inside}:", "    " + hit, "else:", "    " + pre[0], "    " + find,
+                    f"    _b{i} = {base} + {hd}", f"    _mp = {a} + {hd}", f"    if {inside}:", "        " + hit,
+                    "    else:", "        " + slow]
+        return pre + [f"_mp = {a} + {hd}", f"if {inside}:", "    " + hit, "else:", "    " + find,
+                      f"    _mp = {a} + {hd}", f"    if {inside}:", "        " + hit, "    else:", "        " + slow]
 
-    def _address(self, addr: str) -> tuple[list[str], str, str]:
-        """(lines, name holding the address: `_ma`, computed unless it holds it already, the address for the slow path).
+    def _invariant_base(self, pre: list[str]) -> tuple[str, str] | None:
+        """(A, B) of `pre`, `_ma = A + B`, if this block loops on itself and does not assign the name A."""
+        if self.varying is None or len(pre) != 1 or not pre[0].startswith("_ma = "):
+            return None
+        node = ast.parse(pre[0]).body[0].value
+        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+            return None
+        for base, rest in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(base, ast.Name) and base.id not in self.varying:
+                return base.id, f"({ast.unparse(rest)})" if isinstance(rest, ast.BinOp) else ast.unparse(rest)
+        return None
 
-        `_ma` may hold the address without its wrap to 64 bits (`_unwrapped`):
-        then the slow path wraps it.
+    def _address(self, addr: str, named: tuple[str, str] | None) -> tuple[list[str], str, str]:
+        """(lines, name holding the address: `_ma`, computed unless it holds it already, what the slow path runs first).
+
+        `_ma` (or the temporary `named`) may hold the address without its
+        wrap to 64 bits (`_unwrapped`): the slow path then wraps it in place,
+        so that after the access it holds the address either way.
         """
         addr = addr.strip()
-        same = addr == self.addr
-        self.addr = addr
+        name = "_ma"
+        if named is not None and addr == named[0]:
+            name, addr = named
+        same = addr == self.addr and name == "_ma"
+        self.addr = addr if name == "_ma" else None
         self.inputs = set(_NAME.findall(addr))
         if _SIMPLE.match(addr):
-            return [], addr, addr
+            return [], addr, ""
         bare = _unwrapped(addr)
-        return ([] if same else [f"_ma = {bare or addr}"]), "_ma", "_ma & 0xffffffffffffffff" if bare else "_ma"
+        return ([] if same else [f"{name} = {bare or addr}"]), name, f"{name} &= 0xffffffffffffffff; " if bare else ""
 
     def _assigned(self, names: set[str]) -> None:
         if names & self.inputs:
@@ -849,12 +975,15 @@ _SCAN = 32          # pages a span reaches at most on either side of the page an
 def _span_finder(tag, base) -> Callable:
     """The function that gives an access site its span after an access at `a` fell outside the one it had.
 
-    `span(a, last, memo)` → (lo, hi, hd): the addresses from which an
-    access fits (`last`: the last offset in a page where it does) in the
-    run of pages around the page of `a` that `tag` (the TLB's tags for
-    reads or for writes) holds with adjacent frames, and their distance to
-    the host bytes; the empty span (1, 0, 0) when the TLB misses (the slow
-    path then fills it) or `a` is negative (a sum with a negative term).
+    `span(a, last, memo)` → (lo, hi, hd): the host offsets of the addresses
+    from which an access fits (`last`: the last offset in a page where it
+    does) in the run of pages around the page of `a` that `tag` (the TLB's
+    tags for reads or for writes) holds with adjacent frames, and the
+    distance of those addresses to their host offsets; the empty span
+    (1, 0, 0) when the TLB misses (the slow path then fills it) or `a` is
+    negative (a sum with a negative term).  An access tests its host
+    offset: guest addresses on the stack are past one digit of a Python
+    int, host offsets are not, so comparing them allocates nothing.
     The span goes into `memo` (page → span, one per access kind and width
     and region run), which the sites look in before calling `span`.  Spans
     hold while no kernel code runs, since page tables cannot change then
@@ -870,7 +999,7 @@ def _span_finder(tag, base) -> Callable:
             return 1, 0, 0
         hd = base[i] - (vpn << PAGE_SHIFT)
         first, end = _adjacent(vpn, hd, -1), _adjacent(vpn, hd, 1)
-        s = (first << PAGE_SHIFT, (end << PAGE_SHIFT) + last, hd)
+        s = ((first << PAGE_SHIFT) + hd, (end << PAGE_SHIFT) + last + hd, hd)
         for v in range(first, end + 1):
             memo[v] = s
         return s
@@ -954,82 +1083,123 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
     fast = [n for n in _FAST if n in words]
     out: list[str] = []
     line_site: list[int] = []
+    line_at: list[int] = []
 
-    def emit(line: str, site: int = -1) -> None:
+    def emit(line: str, site: int = -1, at: int = 0) -> None:
         out.append(line)
         line_site.append(site)
+        line_at.append(at)
 
     members = tuple(c.blk.pc for c in codes)
 
-    def count(c: _BlockCode, ind: str) -> None:
-        emit(f"{ind}_ret += {c.blk.ninsns}")
+    def body(c: _BlockCode, ind: str, at: int | str) -> None:
+        """The lines of block `c`, entered `at` instructions into the path (`_k`: in its loop); `_ret` is that count."""
+        for ln in c.hoisted:                      # (a loop runs them before it: its body has none)
+            emit(ind + ln)
+        for ln, site in c.body:
+            emit(ind + (_RET.sub(str(at), ln) if "_ret" in ln else ln), site, -1 if at == "_k" else at)
         if counts_hits:
             emit(f"{ind}_h{hit[c.blk.pc]} += 1")
 
-    def block(c: _BlockCode, ind: str) -> None:
-        for ln, site in c.body:
-            emit(ind + ln, site)
-        count(c, ind)
-        emit(f"{ind}if _ret >= _bud:")
-        emit(ind + "    break")
+    def block(c: _BlockCode, ind: str, at: int) -> int:
+        """Block `c` entered `at` instructions into the path, and the budget test after it; returns its end."""
+        body(c, ind, at)
+        end = at + c.blk.ninsns
+        leave = [f"{ind}    _left -= {end}", f"{ind}    break"] if end else [f"{ind}    break"]
+        emit(f"{ind}if _left <= {end}:")
+        for ln in leave:
+            emit(ln)
         if traced:
             emit(f"{ind}if _pc not in {members!r}:")
-            emit(ind + "    break")
-            for ln in stores + flush + [f"R[{pcslot}] = _pc", "_trace(R, _clk + _ret)"]:
+            for ln in leave:
+                emit(ln)
+            for ln in stores + flush + [f"R[{pcslot}] = _pc", f"_trace(R, _clk + _bud - _left + {end})"]:
                 emit(ind + ln)
+        return end
 
-    def self_loop(c: _BlockCode, ind: str) -> None:
+    def self_loop(c: _BlockCode, ind: str, at: int) -> None:
         """A block that may branch to itself runs in a loop of its own (the region's dispatch is for other pcs).
 
-        When its branch is its last line, the loop tests the branch's
-        condition itself: `_pc` keeps the block's pc while it loops and is
-        assigned only where the loop leaves (the trace hook, which reads it
-        at every boundary, keeps the plain form).  The budget is then the
-        loop's range: `_ret` steps through the retired counts at the
-        iterations' starts (what an exit inside one reports) that lie below
-        the budget, which is where the budget test after each block would
-        let the next run start, and gets the block's length once the loop
-        ends.  A store that went the slow way may end the region
-        (`_STOP_IF_INVALID`): the loop then tests `_bud` as well.
+        The path's instructions so far are counted first (`_left` then
+        holds at the loop's entry).  When its branch is its last line, the
+        loop tests the branch's condition itself: `_pc` keeps the block's pc
+        while it loops and is assigned only where the loop leaves (the trace
+        hook, which reads it at every boundary, keeps the plain form).  The
+        budget is then the loop's range: `_k` steps through the retired
+        counts at the iterations' starts, from the loop's entry, (what an
+        exit inside one reports) that lie below the budget, which is where
+        the budget test after each block would let the next run start, and
+        the iterations are counted once the loop ends.  A store that went
+        the slow way may end the region (`_STOP_IF_INVALID`): it makes
+        `_left` `_k`, which the loop tests as well.
         """
-        at, m = _final_branch(c)
+        if at:
+            emit(f"{ind}_left -= {at}")
+        mark, m = _final_branch(c)
         n = c.blk.ninsns
         if traced or m is None:
             emit(f"{ind}while True:")
-            block(c, ind + "    ")
+            block(c, ind + "    ", 0)
+            emit(f"{ind}    _left -= {n}")
             emit(f"{ind}    if _pc != {c.blk.pc:#x}:")
             emit(f"{ind}        break")
         else:
             here, cond, there = int(m[1], 16) == c.blk.pc, m[2], int(m[3], 16)
             leave, test = (there, f"not ({cond})") if here else (int(m[1], 16), cond)
-            emit(f"{ind}for _ret in range(_ret, _bud, {n}):")
-            for ln, site in c.body[:at] + c.body[at + 1:]:
-                emit(ind + "    " + ln, site)
-            if counts_hits:
-                emit(f"{ind}    _h{hit[c.blk.pc]} += 1")
-            emit(f"{ind}    if {test}:", c.body[at][1])
-            emit(f"{ind}        _pc = {leave:#x}")
-            emit(f"{ind}        break")
-            if any(_STOP_IF_INVALID in ln for ln, _ in c.body):
-                emit(f"{ind}    if not _bud:")
+            for ln in c.hoisted:
+                emit(ind + ln)
+            lines = c.body[:mark] + c.body[mark + 1:]
+            wraps = _induction_wraps([ln for ln, _ in lines])
+
+            def loop(lines: list[tuple[str, int]], ind: str) -> None:
+                emit(f"{ind}for _k in range(0, _left, {n}):")
+                body(_BlockCode(c.blk, lines), ind + "    ", "_k")
+                emit(f"{ind}    if {test}:", c.body[mark][1], -1)
+                emit(f"{ind}        _pc = {leave:#x}")
                 emit(f"{ind}        break")
-            emit(f"{ind}_ret += {n}")
-        emit(f"{ind}if _ret >= _bud:")
+                if any(_STOP_IF_INVALID in ln for ln, _ in c.body):
+                    emit(f"{ind}    if _left <= _k:")
+                    emit(f"{ind}        break")
+
+            if wraps:
+                bounds = (f"{r} + {'' if step == 1 else f'{step} * '}_left <= {mask:#x}" for _, r, step, mask in wraps)
+                emit(f"{ind}if {' and '.join(bounds)}:")
+                loop([x for j, x in enumerate(lines) if j not in {w for w, *_ in wraps}], ind + "    ")
+                emit(f"{ind}else:")
+                loop(lines, ind + "    ")
+            else:
+                loop(lines, ind)
+            emit(f"{ind}_left -= _k + {n}")
+        emit(f"{ind}if _left <= 0:")
         emit(f"{ind}    break")
 
-    def chain(blocks: list[_BlockCode], ind: str, follow: dict[int, list[_BlockCode]] | None) -> None:
+    def run(c: _BlockCode, then: list[_Follow], ind: str, loops: bool, at: int) -> None:
+        """Block `c` `at` instructions into the path, then the copies that follow it.
+
+        `loops`: a block that may branch to itself runs on its own loop.
+        Where the path ends (no copy follows), its instructions are
+        counted: `_left` is what the budget leaves at the start of a path.
+        """
+        if loops and c.blk.pc in (c.blk.pyinfo.succ or ()):
+            self_loop(c, ind, at)
+            end = 0
+        else:
+            end = block(c, ind, at)
+        for k, f in enumerate(then):
+            emit(f"{ind}{'if' if k == 0 else 'elif'} _pc == {f.code.blk.pc:#x}:")
+            run(f.code, f.then, ind + "    ", loops, end)
+        if end:
+            if then:
+                emit(f"{ind}else:")
+            emit(f"{ind}{'    ' if then else ''}_left -= {end}")
+
+    def chain(blocks: list[_BlockCode], ind: str, follow: dict[int, list[_Follow]] | None) -> None:
         """`if _pc == A: ... elif ...` over `blocks`, each followed by its successors (None: the general forms)."""
         for i, c in enumerate(blocks):
             emit(f"{ind}{'if' if i == 0 else 'elif'} _pc == {c.blk.pc:#x}:")
-            if follow is not None and c.blk.pc in (c.blk.pyinfo.succ or ()):
-                self_loop(c, ind + "    ")
-            else:
-                block(c, ind + "    ")
-            for k, f in enumerate((follow or {}).get(c.blk.pc, ())):
-                emit(f"{ind}    {'if' if k == 0 else 'elif'} _pc == {f.blk.pc:#x}:")
-                block(f, ind + "        ")
+            run(c, (follow or {}).get(c.blk.pc, []), ind + "    ", follow is not None, 0)
 
-    def search(blocks: list[_BlockCode], ind: str, follow: dict[int, list[_BlockCode]]) -> None:
+    def search(blocks: list[_BlockCode], ind: str, follow: dict[int, list[_Follow]]) -> None:
         """A binary search on `_pc` over `blocks` (sorted by pc) down to short chains; a pc not found leaves."""
         if len(blocks) <= _LEAF:
             chain(sorted(blocks, key=codes.index), ind, follow)
@@ -1043,9 +1213,10 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
         search(blocks[mid:], ind + "    ", follow)
 
     emit(f"def _region(R, _bud, _clk{', _trace' if traced else ''}{''.join(f', {n}={n}' for n in fast)}):")
+    emit("@LOCALS@")
     for v in order:
         emit(f"    {v} = {isa.state_vars[v].load}")
-    for ln in (f"    _pc = R[{pcslot}]", "    _ret = 0"):
+    for ln in (f"    _pc = R[{pcslot}]", "    _left = _bud"):
         emit(ln)
     if counts_hits:
         emit("    " + " = ".join(f"_h{i}" for i in range(len(codes))) + " = 0")
@@ -1053,6 +1224,7 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
     if ranged:
         emit("    " + " = ".join(f"_lo{i}" for i in ranged) + " = 1")      # empty spans
         emit("    " + " = ".join(f"_hi{i}" for i in ranged) + " = 0")
+        emit("    " + " = ".join(f"_hd{i}" for i in ranged) + " = 0")
     if mem_sites.fixed:
         emit("    " + " = ".join(f"_p{i}" for i in sorted(mem_sites.fixed)) + " = None")
     for memo in sorted(mem_sites.memos):
@@ -1079,6 +1251,8 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
         emit(f"{ind}        break")
     emit("    except (_GuestExit, _MemFault) as _e:")
     emit("        _x = @SITES@[_e.__traceback__.tb_lineno]")
+    emit("        _at = @AT@[_e.__traceback__.tb_lineno]")
+    emit("        _ret = _bud - _left + (_k if _at < 0 else _at)")
     for ln in faults:
         emit("        " + ln)
     for s in stores:
@@ -1091,9 +1265,64 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
     for s in stores + flush:
         emit("    " + s)
     emit(f"    R[{pcslot}] = _pc")
-    emit(f"    return _ret, None, 0, {hits}")
+    emit(f"    return _bud - _left, None, 0, {hits}")
     table = tuple([-1] + line_site)                 # line numbers start at 1
-    return "\n".join(out).replace("@SITES@", repr(table)) + "\n"
+    text = "\n".join(out).replace("@SITES@", repr(table)).replace("@AT@", repr(tuple([0] + line_at))) + "\n"
+    return text.replace("@LOCALS@", _locals_first(text, isa, order + ["_pc", "_left", "_k", "_mp", "_ma", "_ms", "_fl"]
+                                                  + [ln for c in codes for ln in c.hoisted + [x for x, _ in c.body]]))
+
+
+_LOCAL = re.compile(r"_t\w*|_(lo|hi|hd|b|p|h)\d+|_m[pas]|_k|_left|_fl|_pc")
+_ASSIGNED = re.compile(r"([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>|//|\*\*)?=(?!=)")
+
+
+def _locals_first(text: str, isa: Isa, hot: list[str]) -> str:
+    """A line that names the function's locals in `hot` (names, lines) in that order first, in a branch never taken.
+
+    CPython numbers a function's locals in the order its compiler meets
+    them, and an access to one numbered past 255 takes an EXTENDED_ARG
+    first: a large region has more, so those of its hottest blocks (hits
+    first: `codes`) come first.  Its locals are the names it assigns: of
+    those, the state variables and the region's own (`_LOCAL`) are named
+    (`_bud` is never negative).
+    """
+    assigned = {n for n in _ASSIGNED.findall(text) if n in isa.state_vars or _LOCAL.fullmatch(n)}
+    names = list(dict.fromkeys(n for x in hot for n in _NAME.findall(x) if n in assigned))
+    return f"    if _bud < 0: {' = '.join(names)} = None" if names else "    pass"
+
+
+_STEP = re.compile(r"^(\w+) = (\w+) \+ (\d+|0x[0-9a-f]+)$")
+_WRAP_TEST = re.compile(r"^if (\w+) > (0x[0-9a-f]+): \1 &= \2$")
+_COPY_LINE = re.compile(r"^(\w+) = (\w+)$")
+
+
+def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int, int]]:
+    """The wraps (`if x > M: x &= M`, `wrap_as_test`) of a loop's body that a test before the loop can rule out.
+
+    Per wrap: (its index, the register `r`, the step, `M`) where the wrapped
+    sum is `r + step` (of `r` or of its copy at the start of the body) and
+    the body assigns `r` nowhere but from that sum: in iteration `i` the
+    sum is `r + (i + 1) * step` of `r` at the loop's entry, and no loop
+    runs more iterations than the `_left` of its range.
+    """
+    assigned: dict[str, list[int]] = {}
+    for j, ln in enumerate(lines):
+        for name in _ASSIGNED.findall(ln):
+            assigned.setdefault(name, []).append(j)
+    out = []
+    for j, ln in enumerate(lines[1:], 1):
+        w = _WRAP_TEST.match(ln)
+        step = _STEP.match(lines[j - 1])
+        if w is None or step is None or step[1] != w[1]:
+            continue
+        x, v, c = step[1], step[2], int(step[3], 0)
+        copy = _COPY_LINE.match(lines[assigned[v][0]]) if assigned.get(v) == [assigned[v][0]] and v != x else None
+        r = copy[2] if copy else v
+        sets = [k for k in assigned.get(r, []) if k != j]       # (the wrap itself when x is r)
+        if r == x and sets == [j - 1] or r != x and sets and all(lines[k] == f"{r} = {x}" for k in sets) \
+                and (copy is None or assigned[v][0] < min(sets)) and assigned.get(x) == [j - 1, j]:
+            out.append((j, r, c, int(w[2], 16)))
+    return out
 
 
 _BRANCH = re.compile(r"^_pc = (0x[0-9a-f]+) if (.+) else (0x[0-9a-f]+)$")
@@ -1109,28 +1338,57 @@ def _final_branch(c: _BlockCode) -> tuple[int, re.Match | None]:
     return -1, None
 
 
-def _successors_inline(codes: list[_BlockCode]) -> dict[int, list[_BlockCode]]:
-    """Per block: the blocks of the region that may follow it, to run right after it (hottest first).
+@dataclass
+class _Follow:
+    """A copy of a block run right after its predecessor's, and the copies that run right after it."""
+
+    code: _BlockCode
+    then: list[_Follow] = field(default_factory=list)
+
+
+_FOLLOW_ROOM = 2            # instructions copied inline, per instruction of the region
+_FOLLOW_DEPTH = 24          # blocks a path runs inline, one after the other, before the loop's dispatch
+
+
+def _successors_inline(codes: list[_BlockCode]) -> dict[int, list[_Follow]]:
+    """Per block: the copies of the blocks that may follow it, run right after it (hottest first), and theirs.
 
     The loop's dispatch (a chain of `_pc` tests and the jump back) is then
-    paid once per two blocks on the hot paths.  A block that may branch to
-    itself loops on its own (`_emit`); after a computed jump (a return)
-    come the region's return sites (`_return_sites`).  A copy of each
-    successor is made per predecessor: copies stop at as many instructions
-    as the region has (the code at most doubles).
+    paid once per path of inline blocks, not per block.  The paths grow
+    best first: a copy's weight is its predecessor's times the share of
+    its block's runs among its siblings' (tier 1's hit counts), and the
+    heaviest copy gets its successors next, while the copies total at most
+    `_FOLLOW_ROOM` times the region's instructions.  A block that may
+    branch to itself loops on its own (`_emit`); after a computed jump (a
+    return) come the region's return sites (`_return_sites`).
     """
     pcs = {c.blk.pc: c for c in codes}
     returns = _return_sites(codes)
-    room = sum(c.blk.ninsns for c in codes)
-    follow: dict[int, list[_BlockCode]] = {}
-    for c in codes:
+    room = _FOLLOW_ROOM * sum(c.blk.ninsns for c in codes)
+    roots: dict[int, list[_Follow]] = {c.blk.pc: [] for c in codes}
+    heap = [(-float(c.blk.hits), i, (), (), c, roots[c.blk.pc]) for i, c in enumerate(codes)]
+    order = len(heap)
+    while heap:
+        weight, _, path, calls, c, then = heapq.heappop(heap)
+        path += ((c.blk.pc, calls),)
         succ = c.blk.pyinfo.succ
-        nxt = returns if succ is None else sorted((pcs[p] for p in succ - {c.blk.pc} if p in pcs), key=codes.index)
+        if succ is None:
+            nxt, calls = ([pcs[calls[-1]]], calls[:-1]) if calls else (returns, ())
+        else:
+            nxt = sorted((pcs[p] for p in succ - {c.blk.pc} if p in pcs), key=codes.index)
+            if (after := _return_site(c)) in pcs:
+                calls += (after,)
+        nxt = [f for f in nxt if (f.blk.pc, calls) not in path]
         size = sum(f.blk.ninsns for f in nxt)
-        if nxt and size <= room:
-            follow[c.blk.pc] = nxt
-            room -= size
-    return follow
+        if not nxt or size > room or len(path) > _FOLLOW_DEPTH:
+            continue
+        room -= size
+        total = sum(f.blk.hits for f in nxt) or 1
+        for f in nxt:
+            then.append(_Follow(f))
+            heapq.heappush(heap, (weight * f.blk.hits / total, order, path, calls, f, then[-1].then))
+            order += 1
+    return roots
 
 
 _RETURN_SITES = 4           # return sites tested right after a computed jump
@@ -1143,13 +1401,20 @@ def _return_sites(codes: list[_BlockCode]) -> list[_BlockCode]:
     the next instruction, which is where a return comes back.
     """
     pcs = {c.blk.pc: c for c in codes}
-    sites = set()
-    for c in codes:
-        last = c.blk.insns[-1]
-        after = last.pc + last.length
-        if c.blk.pyinfo.unconditional and after in pcs and after not in (c.blk.pyinfo.succ or ()):
-            sites.add(after)
+    sites = {after for c in codes if (after := _return_site(c)) in pcs}
     return sorted((pcs[p] for p in sites), key=codes.index)[:_RETURN_SITES]
+
+
+def _return_site(c: _BlockCode) -> int | None:
+    """Where a return comes back if `c` ends in a call (None if not).
+
+    A call always jumps elsewhere than the next instruction.  A return is a
+    computed jump too: the block after it may be taken for a return site.
+    """
+    last = c.blk.insns[-1]
+    after = last.pc + last.length
+    info = c.blk.pyinfo
+    return after if info.unconditional and after not in (info.succ or ()) else None
 
 
 def _compile(src: str, env: dict, pc: int, name: str) -> Callable:

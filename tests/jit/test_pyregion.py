@@ -135,7 +135,7 @@ def test_store_into_the_code_of_a_block_that_loops_on_itself_ends_its_loop():
     assert ends["interp"][0] == EXIT_UNDEFINED and ends["interp"][5][0] == 2901 + 99 * 5
     assert ends["tier1"] == ends["interp"]
     assert engine.stats.invalidations > 0 and engine.stats.pyregion_insns > 10_000
-    assert "        if not _bud:\n" in engine.pyregions[-1].source
+    assert "        if _left <= _k:\n" in engine.pyregions[-1].source
 
 
 def test_a_region_counts_its_blocks_for_tier_2():
@@ -370,7 +370,7 @@ def test_a_return_is_followed_by_the_regions_return_sites():
     engine.run(R, pmap, 1 << 20)
     src = engine.pyregions[-1].source
     # f's ret (the pc comes from the stack, straight into `_pc`), the budget test, then the return site of the call
-    assert re.search(rf"_pc = ld64\(rsp\)\n\s+rsp = rsp \+ 8\n.*\n\s+_ret \+= 1\n.*\n.*break\n"
+    assert re.search(rf"_pc = ld64\(rsp\)\n\s+rsp = rsp \+ 8\n.*\n\s+if _left <= \d+:\n.*\n.*break\n"
                      rf"\s+if _pc == {CODE + 7:#x}:\n", src)
 
 
@@ -422,8 +422,8 @@ def test_a_walk_over_pages_reads_each_page_and_faults_past_them(adjacent):
         assert ends["interp"][:3] == ((EXIT_UNDEFINED, CODE + 0x10, 0) if end < SPAN + 0x3000
                                       else (EXIT_PAGE_FAULT, CODE, SPAN + 0x3000))
     span = pyregion._span_finder(engine.mmu.rtag, engine.mmu.base)
-    lo, hi, _ = span(SPAN + 0x1004, 0xFFC, {})
-    assert (lo, hi) == ((SPAN, SPAN + 0x2FFC) if adjacent else (SPAN + 0x1000, SPAN + 0x1FFC))
+    lo, hi, hd = span(SPAN + 0x1004, 0xFFC, {})          # host offsets: `hd` from the addresses
+    assert (lo - hd, hi - hd) == ((SPAN, SPAN + 0x2FFC) if adjacent else (SPAN + 0x1000, SPAN + 0x1FFC))
     memo = {}
     assert span(SPAN + 0x3000, 0xFFC, memo) == (1, 0, 0) and span(-8, 0xFFC, memo) == (1, 0, 0) and not memo
 
@@ -512,7 +512,7 @@ def test_simplify_folds_an_operation_of_a_value_with_itself():
 def test_every_quantum_in_a_block_that_loops_on_itself_ends_at_the_interpreters_boundary():
     """WALK is one block that branches to itself: it runs in a loop of its own, which must stop at every budget."""
     _, engine = same_quanta(lambda tier: _walk_machine(tier, True, SPAN + 0x2800), 30)
-    assert "for _ret in range(_ret, _bud, " in engine.pyregions[-1].source
+    assert "for _k in range(0, _left, " in engine.pyregions[-1].source
 
 
 # loop: add dword [0x600010], 1; dec r9; jnz; ud2 — a read-modify-write of a global at a constant address.
@@ -527,3 +527,22 @@ def test_an_access_at_a_constant_address_keeps_its_host_offset_and_is_exact():
     assert ends[1] == ends[0] and ends[0][1] == (3000).to_bytes(4, "little")
     assert engine.stats.pyregion_insns > 5_000
     assert "if _p0 is not None:" in engine.pyregions[-1].source
+
+
+# --- loops and compares ---------------------------------------------------------------------------------------------
+
+
+def test_a_loops_counter_and_its_copied_sum_need_no_wrap_within_the_loops_range():
+    body = ["rdx = rdx + 1", "if rdx > 0xffffffffffffffff: rdx &= 0xffffffffffffffff",
+            "_t0 = rax", "_t2 = _t0 + 4", "if _t2 > 0xffffffff: _t2 &= 0xffffffff", "rax = _t2",
+            "rbx = rbx + 1", "if rbx > 0xffffffffffffffff: rbx &= 0xffffffffffffffff", "rbx = rcx"]
+    assert pyregion._induction_wraps(body) == [(1, "rdx", 1, 0xFFFFFFFFFFFFFFFF), (4, "rax", 4, 0xFFFFFFFF)]
+
+
+def test_a_compares_zero_test_reads_the_operands_sum_and_the_flags_keep_the_difference():
+    from machr.isa.aarch64 import ISA as ARM
+
+    per_insn = [["_ta = x3 & 0xffffffff", "_tb = x2 & 0xffffffff ^ 0xffffffff", "_ts = _ta + _tb + 1",
+                 "_tr = _ts & 0xffffffff", "zf = int(_tr == 0)"], ["_npc = 8 if _tr != 0 else 4"]]
+    out = pyregion._compares_as_sums(ARM, per_insn)
+    assert out[0] == per_insn[0] and out[1] == ["_npc = 8 if _ta + _tb != 0xffffffff else 4"]
