@@ -1,14 +1,16 @@
-"""Tier 1's float shadows: a block's scalar binary64 arithmetic on Python floats.
+"""Float shadows: the Python tiers' scalar binary64 arithmetic on Python floats, inline.
 
 The Python tiers' FP helpers (`machr.isa.dual`'s scratch-buffer casts) turn
 both operands' bits into floats and the result back, at every operation.  An
 FP kernel's block is a chain of operations, each reading what the one before
 wrote: most of those conversions, and every helper call, are waste.  Within
 a block tier 1 keeps a register's value also as a float after an operation
-(its *shadow*, `_fs_<name>`) and the next operation reads the shadow instead
+(its *shadow*, `_fs<n>`) and the next operation reads the shadow instead
 of converting the bits again.  The bits are still written at every
 operation — exits, stores and every other use read them as before — so the
-rest of the region is unchanged; only calls and conversions go.
+rest of the region is unchanged; only calls and conversions go.  The
+interpreter's units (one instruction: a block of one) get the inline form
+without the helper call.
 
 The ISA gives the helpers this may inline and their meaning on floats
 (`Isa.python_float_ops`: helper -> Python text from `{a}`, `{b}` to `{r}`,
