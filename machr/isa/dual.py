@@ -72,13 +72,7 @@ def python_version(helper: Callable) -> Callable[[Callable], Callable]:
     more in CPython than its definition in unbounded ints, which the
     decorated function is: same arguments, same result.
     """
-    if JITABLE.get(helper.__name__) is not helper:
-        raise ValueError(f"{helper.__name__} is not a jitable helper")
-
-    def register(fn: Callable) -> Callable:
-        PYTHON[helper.__name__] = fn
-        return fn
-    return register
+    return _registrar(PYTHON, helper)
 
 
 def python_guarded(fast: Callable) -> Callable[[Callable], Callable]:
@@ -89,13 +83,47 @@ def python_guarded(fast: Callable) -> Callable[[Callable], Callable]:
     and calling `fast_first(fast, helper)` where it declines — a call and a
     tuple fewer per operation than the wrapper around `fast`.
     """
-    if JITABLE.get(fast.__name__) is not fast:
-        raise ValueError(f"{fast.__name__} is not a jitable helper")
+    return _registrar(PYTHON_GUARDED, fast)
+
+
+def _registrar(table: dict[str, Callable], helper: Callable) -> Callable[[Callable], Callable]:
+    """A decorator entering its function in `table` under the name of `helper`, which must be jitable."""
+    if JITABLE.get(helper.__name__) is not helper:
+        raise ValueError(f"{helper.__name__} is not a jitable helper")
 
     def register(fn: Callable) -> Callable:
-        PYTHON_GUARDED[fast.__name__] = fn
+        table[helper.__name__] = fn
         return fn
     return register
+
+
+def binary64_function(name: str, params: str, template: str, result: str, otherwise: str, env: dict,
+                      setup: str = "") -> Callable:
+    """A Python-tier helper made from an ISA's binary64 text on floats (`Isa.python_float_ops`).
+
+    `params` start with the two operands' bits and their width: at width
+    64 the bits are cast to floats through the scratch buffer (`_fa`,
+    `_fb`), `setup` and `template` run, and where the template does not
+    decline (`_fok`) the helper returns `result` (the result's bits are
+    `_SQ[2]`); everywhere else it returns `otherwise`.  Tier 1 writes the
+    same text inline (machr.jit.pyfloat), so the two cannot drift apart.
+    """
+    a, b, width = (p.strip() for p in params.split(",")[:3])
+    lines = setup.splitlines() + template.format(a="_fa", b="_fb", r="_fr").splitlines()
+    body = "\n".join(f"        {ln}" for ln in lines)
+    ns = dict(env, _SQ=SCRATCH_Q, _SD=SCRATCH_D)
+    exec(f"def {name}({params}):\n"
+         f"    if {width} == 64:\n"
+         f"        _SQ[0] = {a}\n"
+         f"        _SQ[1] = {b}\n"
+         f"        _fa = _SD[0]\n"
+         f"        _fb = _SD[1]\n"
+         f"{body}\n"
+         f"        if _fok:\n"
+         f"            _SD[2] = _fr\n"
+         f"            return {result}\n"
+         f"    return {otherwise}\n", ns)
+    return ns[name]
 
 
 def fast_first(fast: Callable, exact: Callable) -> Callable:

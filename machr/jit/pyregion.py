@@ -110,6 +110,7 @@ class BlockInfo:
     succ: frozenset[int] | None       # static successors (None: computed target)
     unconditional: bool               # the last instruction always assigns the next pc
     kills: frozenset[str]             # flags the block assigns (at top level)
+    halves: list[list[str] | None]    # per instruction: with 128-bit registers as halves (None: it cannot be)
 
 
 @dataclass(eq=False)
@@ -146,7 +147,8 @@ def block_info(isa: Isa, blk: Block) -> BlockInfo:
         succ, unconditional = static_successors(per_insn, last.pc + last.length)
         kills = frozenset(t for stmts in per_insn for s in stmts
                           if (t := _flag_target(s, isa.flag_vars)) is not None)
-        blk.pyinfo = BlockInfo(per_insn, succ, unconditional, kills)
+        halves = [python_halves(isa, i, stmts) for i, stmts in zip(blk.insns, per_insn, strict=True)]
+        blk.pyinfo = BlockInfo(per_insn, succ, unconditional, kills, halves)
     return blk.pyinfo
 
 
@@ -324,8 +326,7 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool
     `blocks`: hottest first.
     """
     pcs = {b.pc for b in blocks}
-    halves = [[python_halves(isa, i, stmts) for i, stmts in zip(b.insns, block_info(isa, b).per_insn, strict=True)]
-              for b in blocks]
+    halves = [block_info(isa, b).halves for b in blocks]
     if all(stmts is not None for per_insn in halves for stmts in per_insn):
         # 128-bit registers as their two R slots, binary64 arithmetic on float shadows (machr.jit.region, .pyfloat)
         isa, per_block = halves_view(isa), [float_shadows(isa, per_insn) for per_insn in halves]

@@ -32,8 +32,7 @@ import math
 
 from machr.isa.aarch64 import fp
 from machr.isa.aarch64.fp import DZC, FPCR_DN, FPCR_FZ, FPCR_RMODE_SHIFT, IOC, IXC, OFC
-from machr.isa.dual import (JITABLE, SCRATCH_D, SCRATCH_Q, fast_first, from_double, jitable, python_guarded, to_double,
-                            u64)
+from machr.isa.dual import JITABLE, binary64_function, fast_first, from_double, jitable, python_guarded, to_double, u64
 
 _OTHER_MODES = FPCR_DN | FPCR_FZ | (3 << FPCR_RMODE_SHIFT)
 _DEFAULT_NAN = 0x7FF8000000000000
@@ -204,26 +203,9 @@ if _fok:
 PYTHON_FLOAT_GLOBALS = {"_exact_product": _exact_product}      # what the templates call
 
 
-def _python_guarded(op: str) -> None:
-    """Register the Python tiers' fp_<op> (`python_guarded`): the template for binary64, else `fast_first`'s pair."""
-    body = PYTHON_FLOAT_OPS[f"fp_{op}"].format(a="_fa", b="_fb", r="_fr").replace("\n", "\n        ")
-    declined = fast_first(JITABLE[f"fp_{op}_host"], getattr(fp, f"fp_{op}"))
-    ns = {"_SQ": SCRATCH_Q, "_SD": SCRATCH_D, "_declined": declined, **PYTHON_FLOAT_GLOBALS}
-    exec(f"def fp_{op}(x, y, esize, fpcr):\n"
-         f"    if esize == 64:\n"
-         f"        _SQ[0] = x\n"
-         f"        _SQ[1] = y\n"
-         f"        _fa = _SD[0]\n"
-         f"        _fb = _SD[1]\n"
-         f"        fpsr = 0\n"
-         f"        {body}\n"
-         f"        if _fok:\n"
-         f"            _SD[2] = _fr\n"
-         f"            return _SQ[2], fpsr\n"
-         f"    return _declined(x, y, esize, fpcr)\n", ns)
-    python_guarded(JITABLE[f"fp_{op}_host"])(ns[f"fp_{op}"])
-
-
-for _op in ("add", "sub", "mul", "div"):
-    _python_guarded(_op)
+for _op in ("add", "sub", "mul", "div"):          # the Python tiers' versions, made from the same text
+    python_guarded(JITABLE[f"fp_{_op}_host"])(binary64_function(
+        f"fp_{_op}", "x, y, esize, fpcr", PYTHON_FLOAT_OPS[f"fp_{_op}"], "_SQ[2], fpsr", "_declined(x, y, esize, fpcr)",
+        {"_declined": fast_first(JITABLE[f"fp_{_op}_host"], getattr(fp, f"fp_{_op}")), **PYTHON_FLOAT_GLOBALS},
+        setup="fpsr = 0"))
 del _op

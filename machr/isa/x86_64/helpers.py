@@ -13,8 +13,8 @@ import struct
 import numpy as np
 
 from machr.isa import intarith
-from machr.isa.dual import (JITABLE, SCRATCH_D, SCRATCH_Q, from_double, from_single, jitable, python_version,
-                             to_double, to_single, u64)
+from machr.isa.dual import (JITABLE, binary64_function, from_double, from_single, jitable, python_version, to_double,
+                             to_single, u64)
 from machr.isa.intarith import M64, udiv128
 
 _PARITY = tuple(1 - bin(i).count("1") % 2 for i in range(256))   # PF: even number of set bits
@@ -369,28 +369,9 @@ PYTHON_FLOAT_OPS = {name: f"{{r}} = {expr}\n_fok = {{r}} == {{r}}" for name, exp
     ("_fadd", "{a} + {b}"), ("_fsub", "{a} - {b}"), ("_fmul", "{a} * {b}"), ("_fdiv", "{a} / {b} if {b} else _NAN"))}
 
 
-def python_binary64(helper, template: str) -> None:
-    """Register the Python tiers' `helper` (`python_version`): `template` on the host's doubles for binary64,
-    bits cast through `dual`'s scratch buffer; `helper` itself for binary32 and where the template declines.
-    A third of the helper's cost in CPython, where it is fp code's hot path."""
-    body = template.format(a="_fa", b="_fb", r="_fr").replace("\n", "\n        ")
-    ns = {"_exact": helper, "_SQ": SCRATCH_Q, "_SD": SCRATCH_D, "_NAN": math.nan}
-    exec(f"def {helper.__name__}(a, b, bits):\n"
-         f"    if bits == 64:\n"
-         f"        _SQ[0] = a\n"
-         f"        _SQ[1] = b\n"
-         f"        _fa = _SD[0]\n"
-         f"        _fb = _SD[1]\n"
-         f"        {body}\n"
-         f"        if _fok:\n"
-         f"            _SD[2] = _fr\n"
-         f"            return _SQ[2]\n"
-         f"    return _exact(a, b, bits)\n", ns)
-    python_version(helper)(ns[helper.__name__])
-
-
-for name, template in PYTHON_FLOAT_OPS.items():
-    python_binary64(globals()[name], template)
+for name, template in PYTHON_FLOAT_OPS.items():     # the Python tiers' versions, made from the same text
+    python_version(globals()[name])(binary64_function(
+        name, "a, b, bits", template, "_SQ[2]", "_exact(a, b, bits)", {"_exact": globals()[name], "_NAN": math.nan}))
 del name, template
 
 
