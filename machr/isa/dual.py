@@ -152,8 +152,21 @@ def python_globals(helpers: dict[str, Any], guarded: dict[str, str]) -> dict[str
     out = {name: PYTHON.get(name, fn) if JITABLE.get(name) is fn else fn for name, fn in helpers.items()}
     out.update({name: PYTHON_GUARDED.get(fast) or fast_first(JITABLE[fast], helpers[name])
                 for name, fast in guarded.items()})
-    out.update(_SQ=SCRATCH_Q, _SD=SCRATCH_D, _NAN=math.nan)     # for casts tier 1 writes inline (machr.jit.pyfloat)
+    # for casts tier 1 writes inline (machr.jit.pyfloat)
+    out.update(_SQ=SCRATCH_Q, _SD=SCRATCH_D, _NAN=math.nan, _d=bits_as_float, _q=float_as_bits)
     return out
+
+
+def bits_as_float(bits: int) -> float:
+    """binary64 `bits` as a float, in one call (a region's float-resident register meets bits: machr.jit.pyfloat)."""
+    SCRATCH_Q[0] = bits
+    return SCRATCH_D[0]
+
+
+def float_as_bits(x: float) -> int:
+    """The binary64 bits of `x`, in one call."""
+    SCRATCH_D[0] = x
+    return SCRATCH_Q[0]
 
 
 def u64(x: int) -> int:

@@ -80,13 +80,13 @@ from functools import cache, cached_property, lru_cache
 from typing import TypeVar
 
 from machr.isa.base import Isa
-from machr.jit.pyfloat import float_shadows
+from machr.jit.pyfloat import float_shadows, resident_floats, resident_view
 from machr.jit.region import _split_args, halves_view, python_halves
 from machr.jit.simplify import assigned_names, simplify_statements, wrap_as_test
 from machr.jit.translator import (_MAY_EXIT, _NAME, _TEMP_DEF, Block, _exposed_and_assigned, _flag_target,
                                   _forward_temps, _plan_flags, insn_statements, plan_flags_at_exits, unrecomputable)
 from machr.machine.memory import PAGE_SHIFT, PAGE_SIZE
-from machr.machine.mmu import READ_HOST, TLB_MASK, WRITE_HOST
+from machr.machine.mmu import READ_FLOAT, READ_HOST, TLB_MASK, WRITE_FLOAT, WRITE_HOST
 
 PYHOT = 64                  # tier-1 dispatches of a block before it seeds a region (a power of 2)
 MAX_BLOCKS = 64
@@ -94,6 +94,9 @@ MAX_INSNS = 1024
 
 _TEMP = re.compile(r"\b(_t\w*)")
 _LOAD_STMT = re.compile(r"^([A-Za-z_]\w*) = ld(8|16|32|64|128)\((.*)\)$")
+_FLOAT_LOAD = re.compile(r"^([A-Za-z_]\w*) = _d\(ld64\((.*)\)\)$")      # into a float (machr.jit.pyfloat)
+_ZERO = re.compile(r"^([A-Za-z_]\w*) = 0$")
+_FLOAT_VALUE = re.compile(r"^_q\(([A-Za-z_]\w*)\)$")
 _STORE_STMT = re.compile(r"^st(8|16|32|64|128)\((.*)\)$")
 _PAIR = re.compile(r"^\(?([A-Za-z_]\w*)\)? \| \(?([A-Za-z_]\w*) << 64\)?$")     # a 128-bit value of two registers
 _ANY_STORE = re.compile(r"\bst(8|16|32|64|128)\(")
@@ -328,8 +331,11 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool
     pcs = {b.pc for b in blocks}
     halves = [block_info(isa, b).halves for b in blocks]
     if all(stmts is not None for per_insn in halves for stmts in per_insn):
-        # 128-bit registers as their two R slots, binary64 arithmetic on float shadows (machr.jit.region, .pyfloat)
-        isa, per_block = halves_view(isa), [float_shadows(isa, per_insn) for per_insn in halves]
+        # 128-bit registers as their two R slots, binary64 arithmetic on floats (machr.jit.region, .pyfloat)
+        isa = halves_view(isa)
+        resident = resident_floats(isa, halves)
+        isa = resident_view(isa, resident)
+        per_block = [float_shadows(isa, per_insn, resident) for per_insn in halves]
     else:
         per_block = [block_info(isa, b).per_insn for b in blocks]
     renamed = [[[_virtual_time(s, k) for s in stmts]
@@ -648,7 +654,10 @@ def _block_code(p: _Planned, widths: dict[str, int], mem_sites: _Sites) -> _Bloc
         row = []
         for stmt in stmts:
             before = dict(widths)
-            row.append((simplify_statements([stmt], widths)[0], before))
+            text = simplify_statements([stmt], widths)[0]
+            zero = _ZERO.match(text)
+            if zero is None or before.get(zero.group(1)) != 0:      # (a register known to be 0 is not zeroed again)
+                row.append((text, before))
         simplified.append(row)
     simplified = _fold_copies(simplified, p.deferred + [s for st in p.at_exit for s in st])
     body: list[tuple[str, int]] = []
@@ -864,11 +873,13 @@ class _MemoryInliner:
         assigns the address `_ma` holds assigns `_ma` (a push's `rsp`).
         """
         m = _LOAD_STMT.match(s)
-        if m and _balanced(m.group(3)):
-            target, bits, addr = m.group(1), int(m.group(2)), m.group(3)
+        f = _FLOAT_LOAD.match(s)
+        if m and _balanced(m.group(3)) or f and _balanced(f.group(2)):
+            target, bits, addr = (m.group(1), int(m.group(2)), m.group(3)) if m else (f.group(1), 64, f.group(2))
             pre, a, wrap = self._address(addr, named)
-            out = self._access("_rspan", bits, a, f"{target} = " + READ_HOST[bits],
-                               f"{wrap}{target} = ld{bits}({a})", pre)
+            load = f"ld{bits}({a})"
+            out = self._access("_rspan", bits, a, f"{target} = " + (READ_HOST[bits] if m else READ_FLOAT),
+                               f"{wrap}{target} = {load if m else f'_d({load})'}", pre)
             self._assigned({target})
             return out
         m = _STORE_STMT.match(s)
@@ -882,6 +893,10 @@ class _MemoryInliner:
                 low, high = (WRITE_HOST[64].replace("{x}", n) for n in pair.groups())
                 use = f"{low}; {high.replace('{p}', '({p}) + 8')}"
                 return self._access("_wspan", bits, a, use, f"{wrap}st{bits}({a}, {value}); {_STOP_IF_INVALID}", pre)
+            held = _FLOAT_VALUE.match(value.strip()) if bits == 64 else None
+            if held:                                # a float's bits (machr.jit.pyfloat): the double goes in as it is
+                return self._access("_wspan", bits, a, WRITE_FLOAT.replace("{x}", held.group(1)),
+                                    f"{wrap}st{bits}({a}, {value.strip()}); {_STOP_IF_INVALID}", pre)
             pre2, x = _named(value, "_ms")
             return pre2 + self._access("_wspan", bits, a, WRITE_HOST[bits].replace("{x}", x),
                                        f"{wrap}st{bits}({a}, {x}); {_STOP_IF_INVALID}", pre)
@@ -1055,7 +1070,7 @@ _LEAF = 3                   # blocks a branch of the binary search tests one by 
 
 
 # Globals the region reads often, bound as default arguments (fast locals).
-_FAST = ("_rspan", "_wspan", "_buf", "_uH", "_uI", "_uQ", "_pH", "_pI", "_pQ",
+_FAST = ("_rspan", "_wspan", "_buf", "_uH", "_uI", "_uQ", "_uD", "_pH", "_pI", "_pQ", "_pD", "_d", "_q",
          "ld8", "ld16", "ld32", "ld64", "ld128", "st8", "st16", "st32", "st64", "st128")
 
 

@@ -202,9 +202,9 @@ class Mmu:
     def inline_env(self) -> dict[str, object]:
         """The globals `inline_load` / `inline_store` code refers to."""
         env: dict[str, object] = {"_rtag": self.rtag, "_wtag": self.wtag, "_base": self.base, "_buf": self.mem.buf}
-        for fmt in ("H", "I", "Q"):
-            env["_u" + fmt] = struct.Struct("<" + fmt).unpack_from
-            env["_p" + fmt] = struct.Struct("<" + fmt).pack_into
+        for fmt in ("H", "I", "Q", "d"):
+            env["_u" + fmt.upper()] = struct.Struct("<" + fmt).unpack_from
+            env["_p" + fmt.upper()] = struct.Struct("<" + fmt).pack_into
         return env
 
 
@@ -214,6 +214,9 @@ READ_HOST = {8: "_buf[{p}]", 16: "_uH(_buf, {p})[0]", 32: "_uI(_buf, {p})[0]", 6
          128: "_uQ(_buf, {p})[0] | (_uQ(_buf, ({p}) + 8)[0] << 64)"}
 WRITE_HOST = {8: "_buf[{p}] = {x}", 16: "_pH(_buf, {p}, {x})", 32: "_pI(_buf, {p}, {x})", 64: "_pQ(_buf, {p}, {x})",
           128: "_pQ(_buf, {p}, {x} & 0xFFFFFFFFFFFFFFFF); _pQ(_buf, ({p}) + 8, {x} >> 64)"}
+# The same for a binary64 value held as a float (machr.jit.pyfloat's float-resident registers).
+READ_FLOAT = "_uD(_buf, {p})[0]"
+WRITE_FLOAT = "_pD(_buf, {p}, {x})"
 
 
 def _access(tag: str, bits: int, a: str, use: str, slow: str) -> list[str]:

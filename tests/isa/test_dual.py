@@ -1,6 +1,7 @@
 """What the Python tiers call for the helpers written once (machr.isa.dual.python_globals)."""
 
 import random
+import struct
 
 import pytest
 
@@ -28,7 +29,16 @@ def test_python_globals_replaces_only_the_jitable_helper_of_that_name():
         return 0
     out = dual.python_globals({"umulh64": umulh64, "sdiv": dual.JITABLE["sdiv"]}, {})
     assert out == {"umulh64": umulh64, "sdiv": dual.JITABLE["sdiv"],
-                   "_SQ": dual.SCRATCH_Q, "_SD": dual.SCRATCH_D, "_NAN": out["_NAN"]}     # + tier 1's inline casts
+                   "_SQ": dual.SCRATCH_Q, "_SD": dual.SCRATCH_D, "_NAN": out["_NAN"],     # + tier 1's inline casts
+                   "_d": dual.bits_as_float, "_q": dual.float_as_bits}
+
+
+def test_bit_casts_keep_every_bit_nan_payloads_included():
+    for bits in (0, 1 << 63, 0x7FF0000000000001, 0xFFF4000000000123, 0x7FF8000000000001, 0x000FFFFFFFFFFFFF,
+                 0x3FF0000000000000, 0xFFFFFFFFFFFFFFFF):
+        x = dual.bits_as_float(bits)
+        assert dual.float_as_bits(x) == bits
+        assert struct.pack("<d", x) == bits.to_bytes(8, "little")
 
 
 def test_fast_first_keeps_the_helpers_parameters_and_falls_back_when_not_ok():

@@ -29,6 +29,7 @@ combination.
 from __future__ import annotations
 
 import math
+import sys
 
 from machr.isa.aarch64 import fp
 from machr.isa.aarch64.fp import DZC, FPCR_DN, FPCR_FZ, FPCR_RMODE_SHIFT, IOC, IXC, OFC
@@ -174,23 +175,32 @@ def _div_edge(a: float, b: float, esize: int, fpcr: int) -> tuple[bool, int, int
 # bits) wherever the `fp_<op>_host` above declines.  The same common cases with the same answers, written for
 # CPython: range tests as chained comparisons (false for a NaN), no calls but Dekker's product.  The Python
 # tiers' versions (`python_guarded`) are made from the same text, with `fpsr` starting clear.
+#
+# With IXC already set, a sum or product takes more: any result that is finite (so were its operands, and it did
+# not overflow) and, for a product, above the least normal (so its exact value was not tiny: Arm detects
+# tininess before rounding, and a value below 2**-1022 cannot round past it).  The host's result is then the
+# rounded exact value, and inexactness is the only flag it could raise.  The test comes after the operation,
+# which Python floats never fail (a NaN or an infinity is a value); the error-free transformations' bounds are
+# tested only where they run.
 
-_CONSTANTS = {"OTHER": _OTHER_MODES, "IXC": IXC, "H": repr(_HUGE), "N": repr(_NORMAL), "T": repr(_TINY)}
-_SUM = """_fok = not fpcr & {OTHER} and -{H} < {{a}} < {H} and -{H} < {{b}} < {H}
-if _fok:
-    {{r}} = {{a}} {op} {{b}}
-    if not fpsr & {IXC}:
+_CONSTANTS = {"OTHER": _OTHER_MODES, "IXC": IXC, "H": repr(_HUGE), "N": repr(_NORMAL), "T": repr(_TINY),
+              "MAX": repr(sys.float_info.max)}
+_SUM = """{{r}} = {{a}} {op} {{b}}
+_fok = not fpcr & {OTHER} and -{MAX} <= {{r}} <= {MAX}
+if _fok and not fpsr & {IXC}:
+    _fok = -{H} < {{a}} < {H} and -{H} < {{b}} < {H}
+    if _fok:
         _fe = {{r}} - {{a}}
         if ({{a}} - ({{r}} - _fe)) + ({sign}{{b}} - _fe) != 0.0:
             fpsr |= {IXC}"""
 PYTHON_FLOAT_OPS = {
     "fp_add": _SUM.format(op="+", sign="", **_CONSTANTS),
     "fp_sub": _SUM.format(op="-", sign="-", **_CONSTANTS),        # 2Sum of a and -b
-    "fp_mul": """_fok = not fpcr & {OTHER} and {N} <= abs({{a}}) < {H} and {N} <= abs({{b}}) < {H}
-if _fok:
-    {{r}} = {{a}} * {{b}}
-    _fok = {T} <= abs({{r}}) < {H}
-    if _fok and not fpsr & {IXC} and not _exact_product({{a}}, {{b}}, {{r}}):
+    "fp_mul": """{{r}} = {{a}} * {{b}}
+_fok = not fpcr & {OTHER} and {N} < abs({{r}}) <= {MAX}
+if _fok and not fpsr & {IXC}:
+    _fok = {N} <= abs({{a}}) < {H} and {N} <= abs({{b}}) < {H} and {T} <= abs({{r}}) < {H}
+    if _fok and not _exact_product({{a}}, {{b}}, {{r}}):
         fpsr |= {IXC}""".format(**_CONSTANTS),
     "fp_div": """_fok = not fpcr & {OTHER} and {N} <= abs({{b}}) < {H}
 if _fok:
