@@ -114,3 +114,7 @@ class Isa:
     # binary64 helpers `h(a, b, 64, ...)` tier 1 may write inline on Python floats (machr.jit.pyfloat): name ->
     # Python text computing the result `{r}` from the floats `{a}`, `{b}`, with `_fok` false where it declines.
     python_float_ops: dict[str, str] = field(default_factory=dict)
+    # (mode, helper -> (expression, test)): where the state condition `mode` holds, the helper's result is the
+    # float `{r}` = `expression` of `{a}`, `{b}` whenever `test` of `{r}` holds, with no state changed.  `mode` must
+    # stay true while the names it reads are only `|=`-ed (cumulative flags) (machr.jit.pyfloat).
+    python_float_quick: tuple[str, dict[str, tuple[str, str]]] | None = None

@@ -59,7 +59,7 @@ def float_shadows(isa: Isa, per_insn: list[list[str]], resident: frozenset[str] 
     ops = isa.python_float_ops
     if not ops or not resident and not any(f"{h}(" in s for stmts in per_insn for s in stmts for h in ops):
         return per_insn
-    block = _Block(ops, resident)
+    block = _Block(ops, resident, isa.python_float_quick)
     return [block.instruction(stmts) for stmts in per_insn]
 
 
@@ -120,8 +120,12 @@ class _Block:
     may share another's (a copy) for as long as neither is assigned again.
     """
 
-    def __init__(self, ops: dict[str, str], resident: frozenset[str]):
+    def __init__(self, ops: dict[str, str], resident: frozenset[str],
+                 quick: tuple[str, dict[str, tuple[str, str]]] | None):
         self.ops = ops
+        self.mode, self.quick = quick or ("", {})
+        self.mode_names = frozenset(_WORD.findall(self.mode))
+        self.mode_known = False                # `_fm` holds `mode` (Isa.python_float_quick)
         self.resident = resident
         self.floats = resident                 # names holding floats: the resident, and this instruction's loads
         self.shadows: dict[str, str] = {x: x for x in resident}   # name -> the shadow holding its value as a float
@@ -156,6 +160,7 @@ class _Block:
         if copy is None:
             s = self.cast(s)
             self.assigned(assigned_names(s))
+            self.mode_written(s)
             return s
         target, source = copy
         self.assigned({target})
@@ -197,12 +202,26 @@ class _Block:
             success, after = f"{target} = {r}", ""
         else:
             success, after = f"_SD[0] = {r}\n    {target} = _SQ[0]", f"\n    _SQ[0] = {target}\n    {r} = _SD[0]"
-        lines += [self.ops[helper].format(a=fa, b=fb, r=r), f"if _fok:\n    {success}\nelse:{fallback}{after}"]
+        full = [self.ops[helper].format(a=fa, b=fb, r=r), f"if _fok:\n    {success}\nelse:{fallback}{after}"]
+        if helper in self.quick:
+            expr, test = self.quick[helper]
+            if not self.mode_known:
+                lines.append(f"_fm = {self.mode}")
+                self.mode_known = True
+            body = "".join(f"\n    {ln}" for st in full for ln in st.split("\n"))
+            full = [f"{r} = {expr.format(a=fa, b=fb)}", f"if _fm and {test.format(r=r)}:\n    {success}\nelse:{body}"]
+        lines += full
         for st in exact:
             self.assigned(assigned_names(st))
+            self.mode_written(st)
         if target not in self.floats:
             self.shadows[target] = r
         return lines
+
+    def mode_written(self, s: str) -> None:
+        """After `s`: `_fm` holds unless `s` wrote a name the mode reads other than by `|=`."""
+        if assigned_names(s) & self.mode_names and not _OR_ASSIGN.match(s):
+            self.mode_known = False
 
     def float_of(self, expr: str, lines: list[str]) -> str:
         """A float holding the binary64 bits `expr`: a shadow, or a conversion appended to `lines`."""
@@ -309,6 +328,7 @@ _LOAD64 = re.compile(r"^([A-Za-z_]\w*) = (ld64\(.*\))$")
 _STORE64 = re.compile(r"^st64\(.*\)$")
 _CONSTANT = re.compile(r"^([A-Za-z_]\w*) = (0[xX][0-9a-fA-F]+|\d+)$")
 _SIMPLE_ASSIGN = re.compile(r"^([A-Za-z_]\w*) = (.*)$")
+_OR_ASSIGN = re.compile(r"^[A-Za-z_]\w* \|= [^\n]*$")
 _AUGMENTED = re.compile(r"^[A-Za-z_]\w*\s*(?:[-+*/%&|^]|<<|>>|//|\*\*)=")
 _MASKED = re.compile(r"^\(?([A-Za-z_]\w*) & (?:0xffffffffffffffff|18446744073709551615)\)?$")
 

@@ -39,4 +39,5 @@ ISA = Isa(
     abi=abi,
     numba_guarded=NUMBA_GUARDED,
     python_float_ops=fp_host.PYTHON_FLOAT_OPS,
+    python_float_quick=fp_host.PYTHON_FLOAT_QUICK,
 )

@@ -175,32 +175,24 @@ def _div_edge(a: float, b: float, esize: int, fpcr: int) -> tuple[bool, int, int
 # bits) wherever the `fp_<op>_host` above declines.  The same common cases with the same answers, written for
 # CPython: range tests as chained comparisons (false for a NaN), no calls but Dekker's product.  The Python
 # tiers' versions (`python_guarded`) are made from the same text, with `fpsr` starting clear.
-#
-# With IXC already set, a sum or product takes more: any result that is finite (so were its operands, and it did
-# not overflow) and, for a product, above the least normal (so its exact value was not tiny: Arm detects
-# tininess before rounding, and a value below 2**-1022 cannot round past it).  The host's result is then the
-# rounded exact value, and inexactness is the only flag it could raise.  The test comes after the operation,
-# which Python floats never fail (a NaN or an infinity is a value); the error-free transformations' bounds are
-# tested only where they run.
 
 _CONSTANTS = {"OTHER": _OTHER_MODES, "IXC": IXC, "H": repr(_HUGE), "N": repr(_NORMAL), "T": repr(_TINY),
               "MAX": repr(sys.float_info.max)}
-_SUM = """{{r}} = {{a}} {op} {{b}}
-_fok = not fpcr & {OTHER} and -{MAX} <= {{r}} <= {MAX}
-if _fok and not fpsr & {IXC}:
-    _fok = -{H} < {{a}} < {H} and -{H} < {{b}} < {H}
-    if _fok:
+_SUM = """_fok = not fpcr & {OTHER} and -{H} < {{a}} < {H} and -{H} < {{b}} < {H}
+if _fok:
+    {{r}} = {{a}} {op} {{b}}
+    if not fpsr & {IXC}:
         _fe = {{r}} - {{a}}
         if ({{a}} - ({{r}} - _fe)) + ({sign}{{b}} - _fe) != 0.0:
             fpsr |= {IXC}"""
 PYTHON_FLOAT_OPS = {
     "fp_add": _SUM.format(op="+", sign="", **_CONSTANTS),
     "fp_sub": _SUM.format(op="-", sign="-", **_CONSTANTS),        # 2Sum of a and -b
-    "fp_mul": """{{r}} = {{a}} * {{b}}
-_fok = not fpcr & {OTHER} and {N} < abs({{r}}) <= {MAX}
-if _fok and not fpsr & {IXC}:
-    _fok = {N} <= abs({{a}}) < {H} and {N} <= abs({{b}}) < {H} and {T} <= abs({{r}}) < {H}
-    if _fok and not _exact_product({{a}}, {{b}}, {{r}}):
+    "fp_mul": """_fok = not fpcr & {OTHER} and {N} <= abs({{a}}) < {H} and {N} <= abs({{b}}) < {H}
+if _fok:
+    {{r}} = {{a}} * {{b}}
+    _fok = {T} <= abs({{r}}) < {H}
+    if _fok and not fpsr & {IXC} and not _exact_product({{a}}, {{b}}, {{r}}):
         fpsr |= {IXC}""".format(**_CONSTANTS),
     "fp_div": """_fok = not fpcr & {OTHER} and {N} <= abs({{b}}) < {H}
 if _fok:
@@ -211,6 +203,17 @@ if _fok:
         fpsr |= {IXC}""".format(**_CONSTANTS),
 }
 PYTHON_FLOAT_GLOBALS = {"_exact_product": _exact_product}      # what the templates call
+
+# The quick forms (Isa.python_float_quick): in the default mode with IXC already set, a sum or product is the
+# host's wherever it is finite (so were its operands, and it did not overflow) and, for a product, above the
+# least normal (so its exact value was not tiny: Arm detects tininess before rounding, and a value below
+# 2**-1022 cannot round past it).  Inexactness is then the only flag it could raise, and it is set.  The mode
+# holds while FPSR only gains flags and FPCR is not written.
+PYTHON_FLOAT_QUICK = (f"not fpcr & {_OTHER_MODES} and fpsr & {IXC}", {
+    "fp_add": ("{a} + {b}", "-{MAX} <= {{r}} <= {MAX}".format(**_CONSTANTS)),
+    "fp_sub": ("{a} - {b}", "-{MAX} <= {{r}} <= {MAX}".format(**_CONSTANTS)),
+    "fp_mul": ("{a} * {b}", "{N} < abs({{r}}) <= {MAX}".format(**_CONSTANTS)),
+})
 
 
 for _op in ("add", "sub", "mul", "div"):          # the Python tiers' versions, made from the same text
