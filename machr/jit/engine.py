@@ -386,11 +386,12 @@ class Engine:
             entry = self._fast[id(cache)] = (cache, {})
         fast = entry[1]
         fget = fast.get if bps is None else {}.get      # breakpoints: every unit takes the full path
+        RD = memoryview(R).cast("B").cast("d")          # R as doubles, for units' binary64 operations
         try:
             while True:
                 fn = fget(pc)
                 if fn is not None:
-                    pc = fn(R)
+                    pc = fn(R, RD)
                     retired += 1
                     in_block += 1
                     if in_block != MAX_BLOCK_INSNS:
@@ -409,7 +410,7 @@ class Engine:
                     if blk.uses_clock:
                         self.clock_base = self.clock + retired
                     cur = pc
-                    pc = blk.fn(R)
+                    pc = blk.fn(R, RD)
                     retired += 1
                     in_block += 1
                     crossed = pc >> 12 != cur >> 12
@@ -430,6 +431,7 @@ class Engine:
             retired += e.after
             return self._exit(R, blk, 0, e, retired)
         finally:
+            RD.release()                                # R may be resized again
             self.clock += retired
             self.stats.dispatches += retired
 

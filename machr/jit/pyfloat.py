@@ -102,14 +102,34 @@ def resident_floats(isa: Isa, blocks: list[list[list[str]]]) -> frozenset[str]:
     return frozenset(x for x in floats if x not in bad and floats[x] > bits[x])
 
 
-def resident_view(isa: Isa, resident: frozenset[str]) -> Isa:
-    """`isa` whose `resident` state variables are loaded as floats and stored as their bits."""
+def operated_registers(isa: Isa, stmts: list[str]) -> frozenset[str]:
+    """The 64-bit register halves one instruction's binary64 operations read or write (an interpreter unit's floats).
+
+    Those its other statements would read as bits or write in a form a
+    float cannot take (`resident_floats`) are left out.
+    """
+    ops = isa.python_float_ops
+    found = _operations(stmts, ops) if ops else {}
+    named = {x for target, _, a, b, _ in found.values() for x in (target, _bare(a), _bare(b))}
+    return resident_floats(isa, [[stmts]]) & named
+
+
+def resident_view(isa: Isa, resident: frozenset[str], doubles: str | None = None) -> Isa:
+    """`isa` whose `resident` state variables are loaded as floats and stored as their bits.
+
+    Through casts, or (`doubles`: the name of the register array seen as
+    doubles, an interpreter unit's `RD`) by subscripting that view.
+    """
     if not resident:
         return isa
     state = dict(isa.state_vars)
     for v in resident:
         slot = state[v].load
-        state[v] = StateVar(v, f"_d({slot})", f"{slot} = _q({{v}})")
+        if doubles is None:
+            state[v] = StateVar(v, f"_d({slot})", f"{slot} = _q({{v}})")
+        else:
+            view = slot.replace("R[", f"{doubles}[")
+            state[v] = StateVar(v, view, f"{view} = {{v}}")
     return dataclasses.replace(isa, state_vars=state)
 
 

@@ -156,7 +156,11 @@ def block_source(isa: Isa, insns: list[Insn], name: str = "_blk") -> str:
 
 
 def unit_source(isa: Isa, insn: Insn, name: str = "_unit") -> str:
-    """Python source of the interpreter's unit for one instruction: `name(R)` returns the next pc.
+    """Python source of the interpreter's unit for one instruction: `name(R, RD)` returns the next pc.
+
+    `RD` is the register array seen as doubles: registers its binary64
+    operations use are read and written through it, as floats
+    (machr.jit.pyfloat.operated_registers), with no cast.
 
     The pc itself is not stored (the interpreter keeps it in a local and
     stores it at block boundaries and exits).  A MemFault or guest exit
@@ -168,12 +172,14 @@ def unit_source(isa: Isa, insn: Insn, name: str = "_unit") -> str:
     """
     stmts = _equal_flags_once(isa, [_bool_ints(re.sub(r"\b_n\b", "0", st))
                                     for st in _forward_temps(_drop_dead_flags(isa, [insn_statements(isa, insn)]))[0]])
-    from machr.jit.pyfloat import float_shadows
+    from machr.jit.pyfloat import float_shadows, operated_registers, resident_view
     from machr.jit.region import halves_view, python_halves      # region builds on this module
 
     halves = python_halves(isa, insn, stmts)
     if halves is not None:                    # 128-bit registers as their two R slots (machr.jit.region)
-        isa, stmts = halves_view(isa), float_shadows(isa, [halves])[0]      # binary64 ops inline
+        isa = halves_view(isa)
+        floats = operated_registers(isa, halves)
+        isa, stmts = resident_view(isa, floats, "RD"), float_shadows(isa, [halves], floats)[0]    # binary64 ops inline
     exposed, assigned = _exposed_and_assigned(isa, stmts)
     loads = [f"    {v} = {isa.state_vars[v].load}" for v in isa.state_vars if v in exposed]
     stores = ["    " + isa.state_vars[v].store.format(v=v) for v in isa.state_vars if v in assigned]
@@ -183,11 +189,12 @@ def unit_source(isa: Isa, insn: Insn, name: str = "_unit") -> str:
     ret = "    return _npc" if insn.ends_block else f"    return {nxt:#x}"
     exposed_early = exits and any(set(_ASSIGNED.findall(st)) & assigned or "\n" in st for st in stmts[:exits[-1] + 1])
     if not exposed_early:
-        return "\n".join([f"def {name}(R):", *loads, *("    " + ln for st in body for ln in st.split("\n")),
+        return "\n".join([f"def {name}(R, RD):", *loads, *("    " + ln for st in body for ln in st.split("\n")),
                           *stores, ret]) + "\n"
     exit_stores = ["        if {v!r} in _L: ".format(v=v) + isa.state_vars[v].store.format(v=f"_L[{v!r}]")
                    for v in isa.state_vars if v in assigned]
-    return "\n".join([f"def {name}(R):", *loads, "    try:", *("        " + ln for st in body for ln in st.split("\n")),
+    return "\n".join([f"def {name}(R, RD):", *loads, "    try:",
+                      *("        " + ln for st in body for ln in st.split("\n")),
                       "    except (_GuestExit, _MemFault):", "        _L = locals()", *exit_stores, "        raise",
                       *stores, ret]) + "\n"
 

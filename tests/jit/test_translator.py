@@ -73,7 +73,7 @@ def test_an_interpreter_unit_computes_a_flag_expression_written_twice_once():
     exec(src, env, ns)
     R = [0] * X86.nregs
     R[6], R[7] = 1 << 62, 4                       # 2**64: the high half is 1, so CF = OF = 1
-    assert ns["_unit"](R) == 0x1004
+    assert ns["_unit"](R, None) == 0x1004           # (no binary64 operation: the doubles view goes unread)
     assert (R[7], R[17], R[22], calls) == (0, 1, 1, [(4, 1 << 62)])
 
 
@@ -81,3 +81,34 @@ def test_equal_flag_expressions_are_not_shared_when_the_second_reads_the_first()
     stmts = ["cf = rax >> 63", "of = rax >> 63", "zf = cf ^ 1", "sf = cf ^ 1", "cf = cf ^ 1", "af = cf ^ 1"]
     assert _equal_flags_once(X86, stmts) == ["cf = rax >> 63", "of = cf", "zf = cf ^ 1", "sf = zf", "cf = cf ^ 1",
                                              "af = cf ^ 1"]
+
+
+def test_an_interpreter_unit_runs_binary64_operations_on_the_registers_seen_as_doubles():
+    """aarch64 fadd d0, d0, d2 / fmul d4, d2, d1: the unit reads and writes the d registers through RD, bit for bit."""
+    import random
+    import struct
+    from array import array
+
+    from machr.isa.aarch64 import ISA as ARM
+    from machr.isa.aarch64.fp import FPCR_FZ
+
+    edges = (0, 1 << 63, 0x3FF0000000000000, 0x7FF0000000000000, 0x7FF8000000000001, 0xFFF4000000000123,
+             0x0000000000000001, 0x7FEFFFFFFFFFFFFF, 0x0010000000000000)
+    rng = random.Random(9)
+    for word, (d, n, m), op in ((0x1E622800, (0, 0, 2), "fp_add"), (0x1E610844, (4, 2, 1), "fp_mul")):
+        src = unit_source(ARM, ARM.decode(struct.pack("<I", word), 0x1000))
+        assert f"RD[{43 + 2 * d}] = " in src
+        ns: dict = {}
+        exec(src, dict(ARM.globals), ns)
+        for _ in range(2000):
+            R = array("Q", bytes(8 * ARM.nregs))
+            a, b = (rng.choice((rng.choice(edges), rng.getrandbits(64), 0x4000000000000000 | rng.getrandbits(52)))
+                    for _ in range(2))
+            R[43 + 2 * n], R[43 + 2 * m], R[44 + 2 * d] = a, b, 7
+            R[37], R[38] = rng.choice((0, 0, FPCR_FZ, 1 << 22)), rng.choice((0, 0x10))
+            bits, flags = ARM.globals[op](a, b, 64, R[37])
+            want = (bits, 0, R[38] | flags)
+            RD = memoryview(R).cast("B").cast("d")
+            assert ns["_unit"](R, RD) == 0x1004
+            RD.release()
+            assert (R[43 + 2 * d], R[44 + 2 * d], R[38]) == want, (hex(a), hex(b), R[37], R[38])
