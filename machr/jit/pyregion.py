@@ -329,6 +329,8 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool
     `blocks`: hottest first.
     """
     pcs = {b.pc for b in blocks}
+    fused: dict[int, int] = {}                  # a fused block's pc -> where its second block starts (`_fused`)
+    blocks = [_fused(isa, b, blocks, fused) for b in blocks]
     halves = [block_info(isa, b).halves for b in blocks]
     if all(stmts is not None for per_insn in halves for stmts in per_insn):
         # 128-bit registers as their two R slots, binary64 arithmetic on floats (machr.jit.region, .pyfloat)
@@ -371,8 +373,36 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool
         assigned.update(n for n in _assigned_state(s, isa))
     deferred = _deferred_flags(isa, planned)
     faults = _fault_flags(planned, deferred)
-    args = (generals, ready, codes, deferred, faults, used, assigned, sites, mem_sites, counts_hits)
+    args = (generals, ready, codes, deferred, faults, used, assigned, sites, mem_sites, counts_hits, fused)
     return _emit(isa, *args, traced=False), lambda: _emit(isa, *args, traced=True), sites
+
+
+def _fused(isa: Isa, a: Block, blocks: list[Block], fused: dict[int, int]) -> Block:
+    """`a`, or `a` and the block it jumps to as one block when that one may branch back: a loop on itself.
+
+    A loop's back edge often goes through a block of its own (`mov`s and a
+    `jmp` to the loop's head, gcc's rotated loops): the region then runs two
+    blocks and two dispatches per iteration, and no block loops on itself
+    for `_emit`'s `self_loop`.  The pair as one block (at `a`'s pc, its
+    successors the second's) does; the boundary between the two keeps its
+    budget test and trace (`fused`: pc -> the first's instructions).  Only a
+    first block that assigns no flag and stores nothing: its part then needs
+    nothing that the pair's planning might drop or defer (a budget exit
+    there leaves the state the block left), and a store cannot end the
+    region in its middle.
+    """
+    info = block_info(isa, a)
+    head = next((b for b in blocks if info.succ == {b.pc} and b is not a), None) if info.unconditional else None
+    if (head is None or info.kills or a.pc not in (block_info(isa, head).succ or ())
+            or any(_ANY_STORE.search(s) for stmts in info.per_insn for s in stmts)):
+        return a
+    second = block_info(isa, head)
+    pair = Block(a.pc, a.ninsns + head.ninsns, a.fn, "", a.frames + head.frames, head.ends_block,
+                 insns=a.insns + head.insns, hits=a.hits)
+    pair.pyinfo = BlockInfo(info.per_insn + second.per_insn, second.succ, second.unconditional,
+                            info.kills | second.kills, info.halves + second.halves)
+    fused[a.pc] = a.ninsns
+    return pair
 
 
 _CALLS = re.compile(r"\w\s*\(")
@@ -1077,7 +1107,7 @@ _FAST = ("_rspan", "_wspan", "_buf", "_uH", "_uI", "_uQ", "_uD", "_pH", "_pI", "
 def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCode],
           deferred: list[Deferral], faults: list[str], used: set[str],
           assigned: set[str], sites: list[tuple[Block, int]], mem_sites: _Sites, counts_hits: bool,
-          traced: bool) -> str:
+          fused: dict[int, int], traced: bool) -> str:
     """The region function's text.  An exit's site is found from the line it was raised at (no per-instruction cost).
 
     `codes` assume the widths `_region_widths` found; until `ready` holds
@@ -1108,19 +1138,31 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
 
     members = tuple(c.blk.pc for c in codes)
 
-    def body(c: _BlockCode, ind: str, at: int | str) -> None:
-        """The lines of block `c`, entered `at` instructions into the path (`_k`: in its loop); `_ret` is that count."""
-        for ln in c.hoisted:                      # (a loop runs them before it: its body has none)
-            emit(ind + ln)
-        for ln, site in c.body:
-            emit(ind + (_RET.sub(str(at), ln) if "_ret" in ln else ln), site, -1 if at == "_k" else at)
-        if counts_hits:
-            emit(f"{ind}_h{hit[c.blk.pc]} += 1")
+    def body(c: _BlockCode, ind: str, at: int | str, part: slice = slice(None)) -> None:
+        """The lines of block `c`, entered `at` instructions into the path (`_k`: in its loop); `_ret` is that count.
 
-    def block(c: _BlockCode, ind: str, at: int) -> int:
-        """Block `c` entered `at` instructions into the path, and the budget test after it; returns its end."""
-        body(c, ind, at)
-        end = at + c.blk.ninsns
+        `part`: of a fused block's lines (`split`), the first block's or the second's.
+        """
+        if part.start is None:
+            for ln in c.hoisted:                  # (a loop runs them before it: its body has none)
+                emit(ind + ln)
+        for ln, site in c.body[part]:
+            emit(ind + (_RET.sub(str(at), ln) if "_ret" in ln else ln), site, -1 if at == "_k" else at)
+        if counts_hits and part.stop is None:
+            emit(f"{ind}_h{hit[c.blk.pc]} += 1")
+            if c.blk.pc in fused:                 # the second block of a fused pair ran too
+                emit(f"{ind}_h{hit[c.blk.insns[fused[c.blk.pc]].pc]} += 1")
+
+    def split(c: _BlockCode) -> int | None:
+        """Where the second block's lines start in a fused block's (`_fused`), else None."""
+        first = fused.get(c.blk.pc)
+        if first is None:
+            return None
+        end = sites.index((c.blk, first))
+        return next(i for i, (_, site) in enumerate(c.body) if site >= end)
+
+    def boundary(ind: str, end: int) -> None:
+        """The budget test (and trace) at a canonical boundary `end` instructions into the path."""
         leave = [f"{ind}    _left -= {end}", f"{ind}    break"] if end else [f"{ind}    break"]
         emit(f"{ind}if _left <= {end}:")
         for ln in leave:
@@ -1131,6 +1173,18 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
                 emit(ln)
             for ln in stores + flush + [f"R[{pcslot}] = _pc", f"_trace(R, _clk + _bud - _left + {end})"]:
                 emit(ind + ln)
+
+    def block(c: _BlockCode, ind: str, at: int) -> int:
+        """Block `c` entered `at` instructions into the path, and the budget test after it; returns its end."""
+        cut = split(c)
+        if cut is None:
+            body(c, ind, at)
+        else:
+            body(c, ind, at, slice(None, cut))
+            boundary(ind, at + fused[c.blk.pc])
+            body(c, ind, at, slice(cut, None))
+        end = at + c.blk.ninsns
+        boundary(ind, end)
         return end
 
     def self_loop(c: _BlockCode, ind: str, at: int) -> None:
@@ -1165,10 +1219,14 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
             for ln in c.hoisted:
                 emit(ind + ln)
             lines = c.body[:mark] + c.body[mark + 1:]
+            first = fused.get(c.blk.pc, 0)        # a fused block: its inner boundary must lie below the budget too
+            if first:                             # (and its first block's jump to the second leaves `_pc` alone)
+                jump = f"_pc = {c.blk.insns[first].pc:#x}"
+                lines = [x for i, x in enumerate(lines) if not (i < split(c) and x[0] == jump)]
             wraps = _induction_wraps([ln for ln, _ in lines])
 
             def loop(lines: list[tuple[str, int]], ind: str) -> None:
-                emit(f"{ind}for _k in range(0, _left, {n}):")
+                emit(f"{ind}for _k in range(0, _left{f' - {first}' if first else ''}, {n}):")
                 body(_BlockCode(c.blk, lines), ind + "    ", "_k")
                 emit(f"{ind}    if {test}:", c.body[mark][1], -1)
                 emit(f"{ind}        _pc = {leave:#x}")
@@ -1177,6 +1235,12 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
                     emit(f"{ind}    if _left <= _k:")
                     emit(f"{ind}        break")
 
+            if first:
+                # Too little budget for the first part and more: it runs, and the region leaves at its end.
+                emit(f"{ind}if _left <= {first}:")
+                body(c, ind + "    ", 0, slice(None, split(c)))
+                emit(f"{ind}    _left -= {first}")
+                emit(f"{ind}    break")
             if wraps:
                 bounds = (f"{r} + {'' if step == 1 else f'{step} * '}_left <= {mask:#x}" for _, r, step, mask in wraps)
                 emit(f"{ind}if {' and '.join(bounds)}:")

@@ -546,3 +546,48 @@ def test_a_compares_zero_test_reads_the_operands_sum_and_the_flags_keep_the_diff
                  "_tr = _ts & 0xffffffff", "zf = int(_tr == 0)"], ["_npc = 8 if _tr != 0 else 4"]]
     out = pyregion._compares_as_sums(ARM, per_insn)
     assert out[0] == per_insn[0] and out[1] == ["_npc = 8 if _ta + _tb != 0xffffffff else 4"]
+
+
+# --- a loop whose back edge goes through a block of its own (gcc's rotated loops) -------------------------------------
+# head: load, sum, step, compare, branch to the back-edge block (else ud2 / udf); that block: a step, a copy and a
+# jump to the head.  The region runs the two as one block that loops on itself (pyregion._fused).
+ROTATED = {
+    "x86_64": (X86, bytes.fromhex("8b13" "4801d0" "4883c304" "4c39c3" "7502" "0f0b" "488d4901" "4889c6" "ebe7"),
+               lambda end: {"rbx": DATA, "r8": end, "rax": 1}),
+    "aarch64": (ARM, struct.pack("<9I", 0xB9400022, 0x8B020000, 0x91001021, 0xEB08003F, 0x54000041, 0,
+                                 0x91000463, 0xAA0003E4, 0x17FFFFF8),
+                lambda end: {"x1": DATA, "x8": end, "x0": 1}),
+}
+
+
+@pytest.mark.parametrize("arch", sorted(ROTATED))
+def test_a_loop_through_a_back_edge_block_runs_as_one_block_on_itself(arch):
+    ends = {}
+    for end in (DATA + 0xFF0, DATA + 0x2000):                      # to the ud2 / udf; a fault past the data page
+        for tier in ("interp", "tier1"):
+            engine, R, pmap = machine(arch, tier, end, ROTATED)
+            ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+        assert ends["tier1"] == ends["interp"]
+        assert engine.stats.pyregion_insns > 3000
+    assert ends["interp"][:4] == (EXIT_PAGE_FAULT, CODE, DATA + 0x1000, ACCESS_READ)
+    assert "for _k in range(0, _left - 3, 8):" in engine.pyregions[-1].source
+
+
+@pytest.mark.parametrize("arch", sorted(ROTATED))
+def test_every_quantum_in_a_fused_loop_ends_at_the_interpreters_boundary(arch):
+    """Budgets of 1..30: the boundary between the fused blocks is an exit like the loop's end."""
+    states, engine = same_quanta(lambda tier: machine(arch, tier, DATA + 0xFF0, ROTATED), 30)
+    assert all(s[0] == EXIT_QUANTUM for s in states)
+    assert {s[1] for s in states} == {CODE, CODE + (16 if arch == "x86_64" else 0x18)}
+
+
+@pytest.mark.parametrize("arch", sorted(ROTATED))
+def test_trace_sees_the_boundary_inside_a_fused_loop(arch):
+    traces = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = machine(arch, tier, DATA + 0xFF0, ROTATED)
+        seen = []
+        engine.trace = lambda R, clock, seen=seen: seen.append((clock, tuple(R)))
+        engine.run(R, pmap, 1 << 20)
+        traces[tier] = seen
+    assert len(traces["interp"]) > 1000 and traces["tier1"] == traces["interp"]
