@@ -22,13 +22,14 @@ from tests.jit.machine import CODE, DATA, bare_engine
 
 # Sum words from DATA while counting; the low bit of each word picks one of two paths; stop at `end` (ud2 / udf),
 # or fault past the data page when `end` lies beyond it.
-LOOPS = {
-    "x86_64": (X86, bytes.fromhex("4801c1" "8b13" "f6c201" "7403" "4801d0" "4883c304" "4c39c3" "75ea" "0f0b"),
-               lambda end: {"rbx": DATA, "r8": end, "rax": 1}),
-    "aarch64": (ARM, struct.pack("<9I", 0xab000063, 0xb9400022, 0x7200005f, 0x54000040, 0x8b020000, 0x91001021,
-                                 0xeb08003f, 0x54ffff21, 0),
-                lambda end: {"x1": DATA, "x8": end, "x0": 1}),
-}
+def loops(x86: str, arm: tuple[int, ...]) -> dict:
+    """A loop over the words at DATA on both ISAs: arch -> (isa, code, its registers given where it stops)."""
+    return {"x86_64": (X86, bytes.fromhex(x86), lambda end: {"rbx": DATA, "r8": end, "rax": 1}),
+            "aarch64": (ARM, struct.pack(f"<{len(arm)}I", *arm), lambda end: {"x1": DATA, "x8": end, "x0": 1})}
+
+
+LOOPS = loops("4801c1" "8b13" "f6c201" "7403" "4801d0" "4883c304" "4c39c3" "75ea" "0f0b",
+              (0xab000063, 0xb9400022, 0x7200005f, 0x54000040, 0x8b020000, 0x91001021, 0xeb08003f, 0x54ffff21, 0))
 WORDS = struct.pack("<1024I", *[(i * 2654435761) & 0xFFFFFFFF for i in range(1024)])
 
 
@@ -551,13 +552,8 @@ def test_a_compares_zero_test_reads_the_operands_sum_and_the_flags_keep_the_diff
 # --- a loop whose back edge goes through a block of its own (gcc's rotated loops) -------------------------------------
 # head: load, sum, step, compare, branch to the back-edge block (else ud2 / udf); that block: a step, a copy and a
 # jump to the head.  The region runs the two as one block that loops on itself (pyregion._fused).
-ROTATED = {
-    "x86_64": (X86, bytes.fromhex("8b13" "4801d0" "4883c304" "4c39c3" "7502" "0f0b" "488d4901" "4889c6" "ebe7"),
-               lambda end: {"rbx": DATA, "r8": end, "rax": 1}),
-    "aarch64": (ARM, struct.pack("<9I", 0xB9400022, 0x8B020000, 0x91001021, 0xEB08003F, 0x54000041, 0,
-                                 0x91000463, 0xAA0003E4, 0x17FFFFF8),
-                lambda end: {"x1": DATA, "x8": end, "x0": 1}),
-}
+ROTATED = loops("8b13" "4801d0" "4883c304" "4c39c3" "7502" "0f0b" "488d4901" "4889c6" "ebe7",
+                (0xB9400022, 0x8B020000, 0x91001021, 0xEB08003F, 0x54000041, 0, 0x91000463, 0xAA0003E4, 0x17FFFFF8))
 
 
 @pytest.mark.parametrize("arch", sorted(ROTATED))
