@@ -329,8 +329,9 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool
     `blocks`: hottest first.
     """
     pcs = {b.pc for b in blocks}
-    fused: dict[int, int] = {}                  # a fused block's pc -> where its second block starts (`_fused`)
-    blocks = [_fused(isa, b, blocks, fused) for b in blocks]
+    fused: dict[int, int] = {}                  # a fused block's pc -> its first block's instructions (`_fused`)
+    leaves: set[int] = set()                    # fused blocks whose first block may branch elsewhere
+    blocks = [_fused(isa, b, blocks, fused, leaves) for b in blocks]
     halves = [block_info(isa, b).halves for b in blocks]
     if all(stmts is not None for per_insn in halves for stmts in per_insn):
         # 128-bit registers as their two R slots, binary64 arithmetic on floats (machr.jit.region, .pyfloat)
@@ -373,35 +374,41 @@ def region_sources(isa: Isa, blocks: list[Block], counts_hits: bool
         assigned.update(n for n in _assigned_state(s, isa))
     deferred = _deferred_flags(isa, planned)
     faults = _fault_flags(planned, deferred)
-    args = (generals, ready, codes, deferred, faults, used, assigned, sites, mem_sites, counts_hits, fused)
+    args = (generals, ready, codes, deferred, faults, used, assigned, sites, mem_sites, counts_hits, fused, leaves)
     return _emit(isa, *args, traced=False), lambda: _emit(isa, *args, traced=True), sites
 
 
-def _fused(isa: Isa, a: Block, blocks: list[Block], fused: dict[int, int]) -> Block:
-    """`a`, or `a` and the block it jumps to as one block when that one may branch back: a loop on itself.
+def _fused(isa: Isa, a: Block, blocks: list[Block], fused: dict[int, int], leaves: set[int]) -> Block:
+    """`a`, or `a` and a successor as one block when that one may branch back to it: a loop on itself.
 
-    A loop's back edge often goes through a block of its own (`mov`s and a
-    `jmp` to the loop's head, gcc's rotated loops): the region then runs two
-    blocks and two dispatches per iteration, and no block loops on itself
-    for `_emit`'s `self_loop`.  The pair as one block (at `a`'s pc, its
-    successors the second's) does; the boundary between the two keeps its
-    budget test and trace (`fused`: pc -> the first's instructions).  Only a
-    first block that assigns no flag and stores nothing: its part then needs
-    nothing that the pair's planning might drop or defer (a budget exit
-    there leaves the state the block left), and a store cannot end the
-    region in its middle.
+    A loop of two blocks (a back edge through a block of its own, `mov`s
+    and a `jmp` to the loop's head as gcc rotates loops; a list walk's test
+    of the pointer, then of the key) runs two blocks and two dispatches per
+    iteration in a region, and no block loops on itself for `_emit`'s
+    `self_loop`.  The pair as one block (at `a`'s pc) does.  The boundary
+    between the two keeps its budget test and trace (`fused`: pc -> the
+    first's instructions); where `a` branches elsewhere than the second,
+    the pair leaves there (a side exit: `_emit`'s `block`).  Only a first
+    block that assigns no flag and stores nothing: its part then needs
+    nothing that the pair's planning might drop or defer (an exit after it
+    leaves the state it left), and a store cannot end the region in its
+    middle.
     """
     info = block_info(isa, a)
-    head = next((b for b in blocks if info.succ == {b.pc} and b is not a), None) if info.unconditional else None
-    if (head is None or info.kills or a.pc not in (block_info(isa, head).succ or ())
-            or any(_ANY_STORE.search(s) for stmts in info.per_insn for s in stmts)):
+    if info.succ is None or info.kills or any(_ANY_STORE.search(s) for stmts in info.per_insn for s in stmts):
+        return a
+    head = next((b for b in blocks if b.pc in info.succ and b is not a and a.pc in (block_info(isa, b).succ or ())),
+                None)
+    if head is None or not info.unconditional:         # (its last instruction assigns the next pc: `_pc` holds it)
         return a
     second = block_info(isa, head)
     pair = Block(a.pc, a.ninsns + head.ninsns, a.fn, "", a.frames + head.frames, head.ends_block,
                  insns=a.insns + head.insns, hits=a.hits)
-    pair.pyinfo = BlockInfo(info.per_insn + second.per_insn, second.succ, second.unconditional,
-                            info.kills | second.kills, info.halves + second.halves)
+    pair.pyinfo = BlockInfo(info.per_insn + second.per_insn, second.succ | (info.succ - {head.pc}),
+                            second.unconditional, info.kills | second.kills, info.halves + second.halves)
     fused[a.pc] = a.ninsns
+    if len(info.succ) > 1:
+        leaves.add(a.pc)
     return pair
 
 
@@ -1107,7 +1114,7 @@ _FAST = ("_rspan", "_wspan", "_buf", "_uH", "_uI", "_uQ", "_uD", "_pH", "_pI", "
 def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCode],
           deferred: list[Deferral], faults: list[str], used: set[str],
           assigned: set[str], sites: list[tuple[Block, int]], mem_sites: _Sites, counts_hits: bool,
-          fused: dict[int, int], traced: bool) -> str:
+          fused: dict[int, int], leaves: set[int], traced: bool) -> str:
     """The region function's text.  An exit's site is found from the line it was raised at (no per-instruction cost).
 
     `codes` assume the widths `_region_widths` found; until `ready` holds
@@ -1161,6 +1168,21 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
         end = sites.index((c.blk, first))
         return next(i for i, (_, site) in enumerate(c.body) if site >= end)
 
+    def side_exit(c: _BlockCode) -> tuple[int, str, int] | None:
+        """(its line, the condition, the pc) where a fused block's first part branches out, else None."""
+        cut = split(c)
+        if cut is None or c.blk.pc not in leaves:
+            return None
+        second = c.blk.insns[fused[c.blk.pc]].pc
+        for i in range(cut - 1, -1, -1):
+            m = _BRANCH.match(c.body[i][0])
+            if m:
+                here = int(m[3], 16) == second
+                return i, m[2] if here else f"not ({m[2]})", int(m[1 if here else 3], 16)
+            if c.body[i][0].startswith("_pc = "):
+                return None
+        return None
+
     def boundary(ind: str, end: int) -> None:
         """The budget test (and trace) at a canonical boundary `end` instructions into the path."""
         leave = [f"{ind}    _left -= {end}", f"{ind}    break"] if end else [f"{ind}    break"]
@@ -1177,13 +1199,21 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
     def block(c: _BlockCode, ind: str, at: int) -> int:
         """Block `c` entered `at` instructions into the path, and the budget test after it; returns its end."""
         cut = split(c)
+        end = at + c.blk.ninsns
         if cut is None:
             body(c, ind, at)
         else:
+            first = fused[c.blk.pc]
             body(c, ind, at, slice(None, cut))
-            boundary(ind, at + fused[c.blk.pc])
+            boundary(ind, at + first)
+            if c.blk.pc in leaves:
+                # The first part may leave: the second's lines and their boundary run only where it goes on.  Leaving,
+                # `_left` gets the second's instructions back, so that the path counts only the first's from here.
+                emit(f"{ind}if _pc != {c.blk.insns[first].pc:#x}:")
+                emit(f"{ind}    _left += {c.blk.ninsns - first}")
+                emit(f"{ind}else:")
+                ind += "    "
             body(c, ind, at, slice(cut, None))
-        end = at + c.blk.ninsns
         boundary(ind, end)
         return end
 
@@ -1207,7 +1237,8 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
             emit(f"{ind}_left -= {at}")
         mark, m = _final_branch(c)
         n = c.blk.ninsns
-        if traced or m is None:
+        leaving = side_exit(c)
+        if traced or m is None or c.blk.pc in leaves and leaving is None:
             emit(f"{ind}while True:")
             block(c, ind + "    ", 0)
             emit(f"{ind}    _left -= {n}")
@@ -1220,9 +1251,15 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
                 emit(ind + ln)
             lines = c.body[:mark] + c.body[mark + 1:]
             first = fused.get(c.blk.pc, 0)        # a fused block: its inner boundary must lie below the budget too
-            if first:                             # (and its first block's jump to the second leaves `_pc` alone)
-                jump = f"_pc = {c.blk.insns[first].pc:#x}"
-                lines = [x for i, x in enumerate(lines) if not (i < split(c) and x[0] == jump)]
+            if first:       # (its first part's jump to the second leaves `_pc` alone, a branch elsewhere leaves)
+                jump, kept = f"_pc = {c.blk.insns[first].pc:#x}", []
+                for i, (ln, site) in enumerate(lines):
+                    if leaving is not None and i == leaving[0]:
+                        kept += [(f"if {leaving[1]}:", site), (f"    _pc = {leaving[2]:#x}", site),
+                                 (f"    _left += {n - first}", site), ("    break", site)]
+                    elif not (i < split(c) and ln == jump):
+                        kept.append((ln, site))
+                lines = kept
             wraps = _induction_wraps([ln for ln, _ in lines])
 
             def loop(lines: list[tuple[str, int]], ind: str) -> None:

@@ -587,3 +587,45 @@ def test_trace_sees_the_boundary_inside_a_fused_loop(arch):
         engine.run(R, pmap, 1 << 20)
         traces[tier] = seen
     assert len(traces["interp"]) > 1000 and traces["tier1"] == traces["interp"]
+
+
+# aarch64: ldr w2, [x1]; add x1, x1, #4; cbz w2, zero | add x0, x0, x2; cmp x1, x8; b.ne head | udf #0, udf #0 |
+# zero: add x3, x3, #1; b head.  The first block leaves the pair (a side exit) where it meets a zero word, to a block
+# of the region (fused in turn with the head); the data's first word is zero, and skipped.
+SIDE_EXIT = {"aarch64": (ARM, struct.pack("<10I", 0xB9400022, 0x91001021, 0x340000C2, 0x8B020000, 0xEB08003F,
+                                          0x54FFFF61, 0, 0, 0x91000463, 0x17FFFFF7),
+                         lambda end: {"x1": DATA + 4, "x8": end, "x0": 1})}
+
+
+def side_exit_machine(tier, zeros):
+    """The SIDE_EXIT loop over the words at DATA, with a zero at each offset in `zeros`."""
+    engine, R, pmap = machine("aarch64", tier, DATA + 0xFF0, SIDE_EXIT)
+    for at in zeros:
+        engine.mmu.store(DATA + at, bytes(4))
+    return engine, R, pmap
+
+
+@pytest.mark.parametrize("zeros", [(), range(0x40, 0xFF0, 0x24), range(0x40, 0xFF0, 8)])
+def test_a_fused_loop_leaves_where_its_first_block_branches_out(zeros):
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = side_exit_machine(tier, zeros)
+        ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+    assert ends["tier1"] == ends["interp"]
+    assert ends["interp"][:2] == (EXIT_UNDEFINED, CODE + 0x18) and engine.stats.pyregion_insns > 1000
+    assert re.search(r"for _k in range\(0, _left - [23], [56]\):", engine.pyregions[-1].source)
+
+
+@pytest.mark.parametrize("zeros", [range(0x40, 0xFF0, 0x24), range(0x40, 0xFF0, 8)])
+def test_every_quantum_and_trace_in_a_fused_loop_with_side_exits_is_the_interpreters(zeros):
+    """Budgets of 1..40 after the 700th instruction, and the trace of a whole run."""
+    states, _ = same_quanta(lambda tier: side_exit_machine(tier, zeros), 40)
+    assert {s[1] for s in states} == {CODE, CODE + 0xC, CODE + 0x20} and all(s[0] == EXIT_QUANTUM for s in states)
+    traces = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = side_exit_machine(tier, zeros)
+        seen = []
+        engine.trace = lambda R, clock, seen=seen: seen.append((clock, tuple(R)))
+        engine.run(R, pmap, 1 << 20)
+        traces[tier] = seen
+    assert len(traces["interp"]) > 1000 and traces["tier1"] == traces["interp"]
