@@ -22,13 +22,14 @@ same scheduling decisions and produce the same output.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from machr.isa.base import Isa
+from machr.isa.base import DecodeError, Insn, Isa
 from machr.jit.pyregion import PYHOT, PyRegion, choose_blocks, compile_region
 from machr.jit.region import SLOW, X_BLOCK, X_INDEX
 from machr.jit.tier2 import T2_CLAIMED, Tier2, numba_available
-from machr.jit.translator import MAX_BLOCK_INSNS, Block, compile_block, compile_unit, form_block
+from machr.jit.translator import MAX_BLOCK_INSNS, Block, compile_block, compile_unit, decode_at, form_block
 from machr.machine import exits
 from machr.machine.exits import (
     ACCESS_EXEC,
@@ -43,6 +44,7 @@ from machr.machine.exits import (
 from machr.machine.mmu import Mmu
 
 TIERS = ("interp", "tier1", "jit")
+LAST = MAX_BLOCK_INSNS - 1       # the interpreter's count within a block before its last possible instruction
 
 
 @dataclass
@@ -106,7 +108,7 @@ class Engine:
 
         insns = form_block(self.isa, fetch, pc, self.unit_insns, self.breakpoints.get(space, ()))
         if self.tier == "interp":
-            blk = compile_unit(self.isa, insns[0], tuple(frames), self.env)
+            blk = compile_unit(self.isa, insns[0], tuple(frames), self.env, self._after(insns[0], fetch))
         else:
             blk = compile_block(self.isa, insns, tuple(frames), self.env)
         end = insns[-1].pc + insns[-1].length
@@ -126,6 +128,16 @@ class Engine:
             self.tier2.translated(cache, blk)
             self._tier2_claims()
         return blk
+
+    def _after(self, insn: Insn, fetch: Callable[[int, int], bytes]) -> Insn | None:
+        """The instruction after `insn` on its page (the interpreter's lazy units), or None (a branch, another page)."""
+        nxt = insn.pc + insn.length
+        if insn.ends_block or nxt >> 12 != insn.pc >> 12:
+            return None
+        try:
+            return decode_at(self.isa, fetch, nxt)
+        except (MemFault, DecodeError):
+            return None
 
     def invalidate_frame(self, frame: int) -> None:
         """Code in `frame` was written: forget every translation made from it."""
@@ -372,7 +384,11 @@ class Engine:
         pc (machr.jit.translator.unit_source); the pc is stored into R only
         at boundaries and exits.  Units that can neither end a block nor
         cross a page nor read the clock go into `fast` (pc -> function),
-        whose loop only counts; the others take the full path.
+        whose loop only counts; the others take the full path.  `fast`
+        holds a unit's `lazy` form where it has one (machr.jit.translator.
+        compile_unit: flags its next instruction kills are not computed), so
+        the last instruction before a block's size limit, whose end is a
+        boundary, takes the full path and its exact unit.
         """
         pcslot = self.isa.pc_slot
         retired = 0
@@ -390,12 +406,11 @@ class Engine:
         try:
             while True:
                 fn = fget(pc)
-                if fn is not None:
+                if fn is not None and in_block != LAST:
                     pc = fn(R, RD)
                     retired += 1
                     in_block += 1
-                    if in_block != MAX_BLOCK_INSNS:
-                        continue
+                    continue
                 else:
                     if bps is not None and retired and pc in bps:    # resuming at a breakpoint runs it (x86 RF)
                         R[pcslot] = pc
@@ -415,7 +430,7 @@ class Engine:
                     in_block += 1
                     crossed = pc >> 12 != cur >> 12
                     if not (blk.ends_block or crossed or blk.uses_clock):
-                        fast[cur] = blk.fn
+                        fast[cur] = blk.lazy or blk.fn
                     if not (blk.ends_block or crossed) and in_block != MAX_BLOCK_INSNS:
                         continue
                 in_block = 0

@@ -17,7 +17,10 @@ the blocks (semantics written once), shaped for CPython:
   and the return site of its call join the region like any successor;
   after a return (a computed jump) comes the return site of the call on
   the path, or else the region's return sites.  A block that branches to
-  itself loops on its own;
+  itself loops on its own, and so does a loop of two blocks, run as one
+  (`_fused`: a back edge through a block of its own, a list walk's two
+  tests), whose inner boundary keeps its budget test and trace and whose
+  first block may leave it;
 * flags are *deferred*: a flag the region does not read before the next
   block that assigns flags is not computed; `_fl` names the block that
   left it, and its assignment runs where the state leaves the locals —

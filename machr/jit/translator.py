@@ -58,6 +58,7 @@ class Block:
     pyregion: object = None          # the Python region (machr.jit.pyregion) entered at this block
     pyregions: list | None = None    # every Python region that runs this block (all dropped with it)
     pyinfo: object = None            # machr.jit.pyregion's analysis of the block, made once
+    lazy: Callable | None = None     # an interpreter unit without the flags its next instruction kills (`compile_unit`)
 
 
 def form_block(isa: Isa, fetch: Callable[[int, int], bytes], pc: int, max_insns: int,
@@ -155,8 +156,10 @@ def block_source(isa: Isa, insns: list[Insn], name: str = "_blk") -> str:
     return "\n".join(lines) + "\n"
 
 
-def unit_source(isa: Isa, insn: Insn, name: str = "_unit") -> str:
+def unit_source(isa: Isa, insn: Insn, name: str = "_unit", live: Collection[str] | None = None) -> str:
     """Python source of the interpreter's unit for one instruction: `name(R, RD)` returns the next pc.
+
+    `live`: the flags it must store (default: every flag; `flags_live_after`).
 
     `RD` is the register array seen as doubles: registers its binary64
     operations use are read and written through it, as floats
@@ -170,8 +173,8 @@ def unit_source(isa: Isa, insn: Insn, name: str = "_unit") -> str:
     before the exit (an iterative `rep`, an exit after a write): those units
     store what they assigned before the exception goes on.
     """
-    stmts = _equal_flags_once(isa, [_bool_ints(re.sub(r"\b_n\b", "0", st))
-                                    for st in _forward_temps(_drop_dead_flags(isa, [insn_statements(isa, insn)]))[0]])
+    kept = plan_flags(isa, [insn_statements(isa, insn)], isa.flag_vars if live is None else live)[0]
+    stmts = _equal_flags_once(isa, [_bool_ints(re.sub(r"\b_n\b", "0", st)) for st in _forward_temps(kept)[0]])
     from machr.jit.pyfloat import float_shadows, operated_registers, resident_view
     from machr.jit.region import halves_view, python_halves      # region builds on this module
 
@@ -622,12 +625,53 @@ def _rhs(stmt: str) -> str:
     return stmt.partition("=")[2]
 
 
-def compile_unit(isa: Isa, insn: Insn, frames: tuple[int, ...], env: dict) -> Block:
-    """The interpreter's unit for `insn` (see `unit_source`) as a Block of one instruction."""
+def compile_unit(isa: Isa, insn: Insn, frames: tuple[int, ...], env: dict, after: Insn | None = None) -> Block:
+    """The interpreter's unit for `insn` (see `unit_source`) as a Block of one instruction.
+
+    `after`: the instruction that follows it on its page, if known.  Where
+    that one kills flags this one sets, the block also gets the `lazy`
+    unit, which does not compute them: the interpreter runs it where no
+    boundary comes between the two (machr.jit.engine), so that nothing sees
+    the flags before they are assigned again.
+    """
     src = unit_source(isa, insn)
+    blk = Block(insn.pc, 1, _unit_fn(src, insn, env), src, frames, insn.ends_block, insns=[insn],
+                uses_clock="_clock(" in src)
+    live = flags_live_after(isa, after)
+    if live != isa.flag_vars:
+        lazy = unit_source(isa, insn, live=live)
+        if lazy != src:
+            blk.lazy = _unit_fn(lazy, insn, env)
+    return blk
+
+
+def _unit_fn(src: str, insn: Insn, env: dict) -> Callable:
     ns: dict = {}
     exec(compile(src, f"<unit {insn.pc:#x}>", "exec"), env, ns)
-    return Block(insn.pc, 1, ns["_unit"], src, frames, insn.ends_block, insns=[insn], uses_clock="_clock(" in src)
+    return ns["_unit"]
+
+
+def flags_live_after(isa: Isa, after: Insn | None) -> frozenset[str]:
+    """The flags an instruction must leave exact when `after` runs next: all but those `after` assigns first.
+
+    All of them where `after` is unknown or may leave (a memory access, an
+    exit): the state there must be the interpreter's.  A flag `after`
+    reads, or assigns in a compound statement, stays live.
+    """
+    flags = isa.flag_vars
+    if after is None:
+        return flags
+    stmts = insn_statements(isa, after)
+    if any(_MAY_EXIT.search(s) for s in stmts):
+        return flags
+    read: set[str] = set()
+    killed: set[str] = set()
+    for s in stmts:
+        target = _flag_target(s, flags)
+        read |= set(_NAME.findall(_rhs(s) if target else s)) & flags - killed
+        if target is not None and target not in read:
+            killed.add(target)
+    return flags - killed
 
 
 def compile_block(isa: Isa, insns: list[Insn], frames: tuple[int, ...], env: dict) -> Block:

@@ -629,3 +629,17 @@ def test_every_quantum_and_trace_in_a_fused_loop_with_side_exits_is_the_interpre
         engine.run(R, pmap, 1 << 20)
         traces[tier] = seen
     assert len(traces["interp"]) > 1000 and traces["tier1"] == traces["interp"]
+
+
+# x86: 66 times add rax, rcx; dec rdx; jne (rel32) back; ud2 — a block cut at 64 instructions, whose boundary there
+# must see the flags of its last add although the next add kills them (the interpreter's lazy units).
+LONG = {"x86_64": (X86, bytes.fromhex("4801c8" * 66 + "48ffca" + "0f8531ffffff" + "0f0b"),
+                   lambda end: {"rcx": 3, "rdx": 1000, "rax": 1})}
+
+
+def test_a_boundary_at_a_blocks_size_limit_sees_the_flags_a_lazy_unit_would_skip():
+    states, engine = same_quanta(lambda tier: machine("x86_64", tier, 0, LONG), 140)
+    assert {s[1] for s in states} == {CODE, CODE + 64 * 3}          # the loop's head and the size limit
+    interp, R, pmap = machine("x86_64", "interp", 0, LONG)
+    interp.run(R, pmap, 1000)
+    assert sum(b.lazy is not None for b in interp.caches[pmap].values()) == 66     # each add (dec keeps CF)

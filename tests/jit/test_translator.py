@@ -112,3 +112,16 @@ def test_an_interpreter_unit_runs_binary64_operations_on_the_registers_seen_as_d
             assert ns["_unit"](R, RD) == 0x1004
             RD.release()
             assert (R[43 + 2 * d], R[44 + 2 * d], R[38]) == want, (hex(a), hex(b), R[37], R[38])
+
+
+def test_flags_live_after_an_instruction_are_those_the_next_one_does_not_kill_first():
+    from machr.jit.translator import flags_live_after
+
+    def live(hex_bytes):
+        return flags_live_after(X86, X86.decode(bytes.fromhex(hex_bytes), 0x1000))
+    assert live("4883c104") == {"df"}                           # add rcx, 4: every arithmetic flag assigned first
+    assert live("48ffca") == {"df", "cf"}                       # dec rdx keeps CF
+    assert live("4811c8") == {"df", "cf"}                       # adc rax, rcx reads CF before it assigns it
+    assert live("7502") == X86.flag_vars                        # jne: reads ZF; a branch ends the block
+    assert live("480301") == X86.flag_vars                      # add rax, [rcx]: may fault before assigning
+    assert flags_live_after(X86, None) == X86.flag_vars
