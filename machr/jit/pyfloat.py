@@ -72,25 +72,22 @@ def resident_floats(isa: Isa, blocks: list[list[list[str]]]) -> frozenset[str]:
     as bits, which then cost a cast each.
     """
     ops = isa.python_float_ops
-    space = {v for v in isa.state_vars if v.endswith("_lo") and v[:-3] + "_hi" in isa.state_vars}
     if not ops:
         return frozenset()
+    space = {v for v in isa.state_vars if v.endswith("_lo") and v[:-3] + "_hi" in isa.state_vars}
     floats: Counter[str] = Counter()
     bits: Counter[str] = Counter()
     bad: set[str] = set()
     for per_insn in blocks:
         for stmts in per_insn:
-            taken: set[int] = set()
+            found = _operations(stmts, ops)
+            grouped = {i + 1 + k for i, op in found.items() for k in op[4]}
             for i, s in enumerate(stmts):
-                if i in taken:
-                    continue
-                op = _operation(s, stmts[i + 1:], ops)
-                if op is not None:
-                    target, _, a, b, group = op
-                    taken.update(i + 1 + k for k in group)
+                if i in found:
+                    target, _, a, b, _ = found[i]
                     floats.update(x for x in (target, _bare(a), _bare(b)) if x in space)
                     continue
-                named = set(_WORD.findall(s)) & space
+                named = set(_WORD.findall(s)) & space if i not in grouped else set()
                 if not named:
                     continue
                 if "\n" in s or _AUGMENTED.match(s):
@@ -158,7 +155,7 @@ class _Block:
         loaded = _float_temps(stmts, found, self.resident) if self.resident else set()
         self.floats = self.resident | loaded
         self.shadows.update((t, t) for t in loaded)
-        taken = {i + 1 + k for i, (*_, group) in found.items() for k in group}
+        taken = {i + 1 + k for i, op in found.items() for k in op[4]}
         for i, s in enumerate(stmts):
             if i in taken:
                 continue

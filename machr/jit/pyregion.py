@@ -1151,7 +1151,8 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
     def body(c: _BlockCode, ind: str, at: int | str, part: slice = slice(None)) -> None:
         """The lines of block `c`, entered `at` instructions into the path (`_k`: in its loop); `_ret` is that count.
 
-        `part`: of a fused block's lines (`split`), the first block's or the second's.
+        `part`: of a fused block's lines (`split`), the first block's or the second's; its hoisted lines run
+        before the first's unless `part` starts at 0.
         """
         if part.start is None:
             for ln in c.hoisted:                  # (a loop runs them before it: its body has none)
@@ -1278,7 +1279,7 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
             if first:
                 # Too little budget for the first part and more: it runs, and the region leaves at its end.
                 emit(f"{ind}if _left <= {first}:")
-                body(c, ind + "    ", 0, slice(None, split(c)))
+                body(c, ind + "    ", 0, slice(0, split(c)))       # (its hoisted lines ran above)
                 emit(f"{ind}    _left -= {first}")
                 emit(f"{ind}    break")
             if wraps:
