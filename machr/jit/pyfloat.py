@@ -47,7 +47,8 @@ from collections import Counter
 
 from machr.isa.base import Isa, StateVar
 from machr.isa.dual import bits_as_float
-from machr.jit.simplify import assigned_names
+from machr.jit.simplify import NAME, assigned_names
+from machr.jit.translator import _TOP_ASSIGN
 
 
 def float_shadows(isa: Isa, per_insn: list[list[str]], resident: frozenset[str] = frozenset()
@@ -87,7 +88,7 @@ def resident_floats(isa: Isa, blocks: list[list[list[str]]]) -> frozenset[str]:
                     target, _, a, b, _ = found[i]
                     floats.update(x for x in (target, _bare(a), _bare(b)) if x in space)
                     continue
-                named = set(_WORD.findall(s)) & space if i not in grouped else set()
+                named = set(NAME.findall(s)) & space if i not in grouped else set()
                 if not named:
                     continue
                 if "\n" in s or _AUGMENTED.match(s):
@@ -141,7 +142,7 @@ class _Block:
                  quick: tuple[str, dict[str, tuple[str, str]]] | None):
         self.ops = ops
         self.mode, self.quick = quick or ("", {})
-        self.mode_names = frozenset(_WORD.findall(self.mode))
+        self.mode_names = frozenset(NAME.findall(self.mode))
         self.mode_known = False                # `_fm` holds `mode` (Isa.python_float_quick)
         self.resident = resident
         self.floats = resident                 # names holding floats: the resident, and this instruction's loads
@@ -191,7 +192,7 @@ class _Block:
 
     def cast(self, s: str) -> str:
         """`s` with the bits of each name holding a float read through `_q`, and a write of one through `_d`."""
-        names = set(_WORD.findall(s)) & self.floats
+        names = set(NAME.findall(s)) & self.floats
         if not names:
             return s
         load = _LOAD64.match(s)
@@ -202,7 +203,7 @@ class _Block:
             x = bits_as_float(int(const.group(2), 0))
             return f"{const.group(1)} = {x!r}" if math.isfinite(x) else f"{const.group(1)} = _d({const.group(2)})"
         word = re.compile(r"\b(" + "|".join(sorted(names)) + r")\b")
-        m = _SIMPLE_ASSIGN.match(s)
+        m = _TOP_ASSIGN.match(s)
         if m is None:
             return word.sub(r"_q(\1)", s)
         target, rhs = m.groups()
@@ -340,11 +341,9 @@ def _operation(s: str, rest: list[str], ops: dict[str, str]) -> tuple[str, str, 
 
 
 _TEMP = re.compile(r"_t\w*")
-_WORD = re.compile(r"\b[A-Za-z_]\w*")
 _LOAD64 = re.compile(r"^([A-Za-z_]\w*) = (ld64\(.*\))$")
 _STORE64 = re.compile(r"^st64\(.*\)$")
 _CONSTANT = re.compile(r"^([A-Za-z_]\w*) = (0[xX][0-9a-fA-F]+|\d+)$")
-_SIMPLE_ASSIGN = re.compile(r"^([A-Za-z_]\w*) = (.*)$")
 _OR_ASSIGN = re.compile(r"^[A-Za-z_]\w* \|= [^\n]*$")
 _AUGMENTED = re.compile(r"^[A-Za-z_]\w*\s*(?:[-+*/%&|^]|<<|>>|//|\*\*)=")
 _MASKED = re.compile(r"^\(?([A-Za-z_]\w*) & (?:0xffffffffffffffff|18446744073709551615)\)?$")

@@ -654,24 +654,13 @@ def _unit_fn(src: str, insn: Insn, env: dict) -> Callable:
 def flags_live_after(isa: Isa, after: Insn | None) -> frozenset[str]:
     """The flags an instruction must leave exact when `after` runs next: all but those `after` assigns first.
 
-    All of them where `after` is unknown or may leave (a memory access, an
-    exit): the state there must be the interpreter's.  A flag `after`
-    reads, or assigns in a compound statement, stays live.
+    `after`'s flags live in (`plan_flags`): all of them where it may leave
+    (a memory access, an exit), since the state there must be the
+    interpreter's; all where `after` is unknown.
     """
-    flags = isa.flag_vars
     if after is None:
-        return flags
-    stmts = insn_statements(isa, after)
-    if any(_MAY_EXIT.search(s) for s in stmts):
-        return flags
-    read: set[str] = set()
-    killed: set[str] = set()
-    for s in stmts:
-        target = _flag_target(s, flags)
-        read |= set(_NAME.findall(_rhs(s) if target else s)) & flags - killed
-        if target is not None and target not in read:
-            killed.add(target)
-    return flags - killed
+        return isa.flag_vars
+    return frozenset(plan_flags(isa, [insn_statements(isa, after)], isa.flag_vars)[2])
 
 
 def compile_block(isa: Isa, insns: list[Insn], frames: tuple[int, ...], env: dict) -> Block:
