@@ -44,7 +44,10 @@ the blocks (semantics written once), shaped for CPython:
   offset (a small int, where stack addresses are not); the address is
   computed without its wrap to 64 bits (`_unwrapped`), which only the
   slow path needs; in a loop, the invariant part of an address is added
-  to the distance to the host bytes once, before the loop.
+  to the distance to the host bytes once, before the loop, and an access
+  whose index steps by a constant runs untested for as many iterations
+  as are known to keep it in its span (`_strided_form`).  Spans outlive
+  the run that found them, until TLB maintenance (the MMU's memos).
 
 Scheduling is unchanged: the budget is tested after every block (all
 region blocks end at canonical boundaries), exactly where tier 1 and the
@@ -104,6 +107,7 @@ _STORE_STMT = re.compile(r"^st(8|16|32|64|128)\((.*)\)$")
 _PAIR = re.compile(r"^\(?([A-Za-z_]\w*)\)? \| \(?([A-Za-z_]\w*) << 64\)?$")     # a 128-bit value of two registers
 _ANY_STORE = re.compile(r"\bst(8|16|32|64|128)\(")
 _SIMPLE = re.compile(r"^([A-Za-z_]\w*|0[xX][0-9a-fA-F]+|\d+)$")
+_IDENT = re.compile(r"^[A-Za-z_]\w*$")
 _NUMBER = re.compile(r"^(0[xX][0-9a-fA-F]+|\d+)$")
 _WRAPPED = re.compile(r"^(.+) & 0xffffffffffffffff$")
 
@@ -876,11 +880,27 @@ _RET = re.compile(r"\b_ret\b")
 
 @dataclass
 class _Sites:
-    """The region's memory access sites so far, and the span memos (`_span_finder`) they use."""
+    """The region's memory access sites so far."""
 
     count: int = 0
-    memos: set[str] = field(default_factory=set)
     fixed: set[int] = field(default_factory=set)     # sites at a constant address (`_MemoryInliner._access`)
+    strided: dict[str, _Strided] = field(default_factory=dict)      # by the first of their lines
+
+
+@dataclass(frozen=True)
+class _Strided:
+    """An access site of a block that loops on itself, at host offset `base + index` (`base`: `_b<i>` or `_hd<i>`).
+
+    `index` is a name; where it steps by a constant each iteration
+    (`_strided_form`), a run of iterations that keeps the access in its
+    span is known before it starts, and they run `fast`, without the test.
+    """
+
+    site: int
+    base: str
+    index: str
+    checked: tuple[str, ...]        # the site's lines
+    fast: tuple[str, ...]           # the access as it is inside the span
 
 
 class _MemoryInliner:
@@ -968,7 +988,6 @@ class _MemoryInliner:
         lo, hi, hd = f"_lo{i}", f"_hi{i}", f"_hd{i}"
         last = PAGE_SIZE - bits // 8
         memo = f"{span}s{bits}"
-        self.sites.memos.add(memo)
         # Two comparisons joined by `and`, not chained: CPython runs a chained one with two more stack operations.
         inside = f"{lo} <= _mp and _mp <= {hi}"
         find = f"{lo}, {hi}, {hd} = {memo}.get({a} >> {PAGE_SHIFT}) or {span}({a}, {last:#x}, {memo})"
@@ -983,11 +1002,24 @@ class _MemoryInliner:
             base, rest = split
             self.hoisted.append(f"_b{i} = {base} + {hd}")
             self.addr = None                  # `_ma` is computed only on the slow path
-            return [f"_mp = _b{i} + {rest}", f"if {inside}:", "    " + hit, "else:", "    " + pre[0], "    " + find,
-                    f"    _b{i} = {base} + {hd}", f"    _mp = {a} + {hd}", f"    if {inside}:", "        " + hit,
-                    "    else:", "        " + slow]
-        return pre + [f"_mp = {a} + {hd}", f"if {inside}:", "    " + hit, "else:", "    " + find,
-                      f"    _mp = {a} + {hd}", f"    if {inside}:", "        " + hit, "    else:", "        " + slow]
+            out = [f"_mp = _b{i} + {rest}", f"if {inside}:", "    " + hit, "else:", "    " + pre[0], "    " + find,
+                   f"    _b{i} = {base} + {hd}", f"    _mp = {a} + {hd}", f"    if {inside}:", "        " + hit,
+                   "    else:", "        " + slow]
+            self._stride(i, f"_b{i}", rest, out, use)
+            return out
+        out = pre + [f"_mp = {a} + {hd}", f"if {inside}:", "    " + hit, "else:", "    " + find,
+                     f"    _mp = {a} + {hd}", f"    if {inside}:", "        " + hit, "    else:", "        " + slow]
+        if not pre:
+            self._stride(i, hd, a, out, use)
+        return out
+
+    def _stride(self, i: int, base: str, index: str, lines: list[str], use: str) -> None:
+        """Site `i`'s lines in a block that loops on itself, at host offset `base + index`, as a `_Strided`."""
+        if self.varying is None or not _IDENT.match(index):
+            return
+        at = f"{base} + {index}"
+        fast = (use.format(p=at),) if use.count("{p}") == 1 else (f"_mp = {at}", use.format(p="_mp"))
+        self.sites.strided[lines[0]] = _Strided(i, base, index, tuple(lines), fast)
 
     def _invariant_base(self, pre: list[str]) -> tuple[str, str] | None:
         """(A, B) of `pre`, `_ma = A + B`, if this block loops on itself and does not assign the name A."""
@@ -1040,13 +1072,15 @@ def _span_finder(tag, base) -> Callable:
     negative (a sum with a negative term).  An access tests its host
     offset: guest addresses on the stack are past one digit of a Python
     int, host offsets are not, so comparing them allocates nothing.
-    The span goes into `memo` (page → span, one per access kind and width
-    and region run), which the sites look in before calling `span`.  Spans
-    hold while no kernel code runs, since page tables cannot change then
-    (a TLB slot refilled by the slow path for another page leaves the
-    pages of a span mapped as they were), and the write tags exclude code
-    frames, which only translation adds.  A walk over an array that spans
-    pages then stays on each site's one-comparison path.
+    The span goes into `memo` (page → span, one per access kind and width:
+    the MMU's `read_spans` / `write_spans`), which the sites look in before
+    calling `span`.  A span holds while the page tables are as they were (a
+    TLB slot refilled by the slow path for another page leaves the pages of
+    a span mapped as they were): the MMU forgets every span at TLB
+    maintenance, and the spans of writes (whose tags exclude code frames)
+    when a frame becomes code.  A walk over an array that spans pages then
+    stays on each site's one-comparison path, and a region run finds the
+    spans of the runs before it with one look in the memo per site.
     """
     def span(a: int, last: int, memo: dict) -> tuple[int, int, int]:
         vpn = a >> PAGE_SHIFT
@@ -1235,7 +1269,10 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
         the budget test after each block would let the next run start, and
         the iterations are counted once the loop ends.  A store that went
         the slow way may end the region (`_STOP_IF_INVALID`): it makes
-        `_left` `_k`, which the loop tests as well.
+        `_left` `_k`, which the loop tests as well.  Where accesses are
+        strided (`_strided_form`), the loop alternates runs of iterations
+        without their tests, as long as the spans are known to hold them,
+        with one iteration that has the tests (and finds the next spans).
         """
         if at:
             emit(f"{ind}_left -= {at}")
@@ -1266,15 +1303,38 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
                 lines = kept
             wraps = _induction_wraps([ln for ln, _ in lines])
 
+            limit = f"_left - {first}" if first else "_left"
+
+            def iteration(lines: list[tuple[str, int]], ind: str) -> None:
+                body(_BlockCode(c.blk, lines), ind, "_k")
+                emit(f"{ind}if {test}:", c.body[mark][1], -1)
+                emit(f"{ind}    _pc = {leave:#x}")
+                emit(f"{ind}    break")
+                if any(_STOP_IF_INVALID in ln for ln, _ in lines):
+                    emit(f"{ind}if _left <= _k:")
+                    emit(f"{ind}    break")
+
             def loop(lines: list[tuple[str, int]], ind: str) -> None:
-                emit(f"{ind}for _k in range(0, _left{f' - {first}' if first else ''}, {n}):")
-                body(_BlockCode(c.blk, lines), ind + "    ", "_k")
-                emit(f"{ind}    if {test}:", c.body[mark][1], -1)
-                emit(f"{ind}        _pc = {leave:#x}")
-                emit(f"{ind}        break")
-                if any(_STOP_IF_INVALID in ln for ln, _ in c.body):
-                    emit(f"{ind}    if _left <= _k:")
-                    emit(f"{ind}        break")
+                strided = _strided_form(lines, mem_sites.strided)
+                if strided is None:
+                    emit(f"{ind}for _k in range(0, {limit}, {n}):")
+                    iteration(lines, ind + "    ")
+                    return
+                # Runs of iterations whose strided accesses stay in their spans, each followed by one with the
+                # tests (which finds the spans anew); `_k` is the last iteration's start before either.
+                untested, terms = strided
+                run = f"({terms[0]})" if len(terms) == 1 else f"min({', '.join(terms)})"
+                emit(f"{ind}_k = -{n}")
+                emit(f"{ind}while True:")
+                emit(f"{ind}    for _k in range(_k + {n}, min({limit}, _k + {n} + {n} * {run}), {n}):")
+                iteration(untested, ind + "        ")
+                emit(f"{ind}    else:")
+                emit(f"{ind}        if {limit} <= _k + {n}:")
+                emit(f"{ind}            break")
+                emit(f"{ind}        _k += {n}")
+                iteration(lines, ind + "        ")
+                emit(f"{ind}        continue")
+                emit(f"{ind}    break")
 
             if first:
                 # Too little budget for the first part and more: it runs, and the region leaves at its end.
@@ -1348,8 +1408,6 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
         emit("    " + " = ".join(f"_hd{i}" for i in ranged) + " = 0")
     if mem_sites.fixed:
         emit("    " + " = ".join(f"_p{i}" for i in sorted(mem_sites.fixed)) + " = None")
-    for memo in sorted(mem_sites.memos):
-        emit(f"    {memo} = {{}}")
     if deferred:
         emit("    _fl = 0")
     emit("    try:")
@@ -1444,6 +1502,84 @@ def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int, int]]:
                 and (copy is None or assigned[v][0] < min(sets)) and assigned.get(x) == [j - 1, j]:
             out.append((j, r, c, int(w[2], 16)))
     return out
+
+
+_OFFSET = re.compile(r"^([A-Za-z_]\w*) = ([A-Za-z_]\w*)(?: ([-+]) (\d+|0x[0-9a-f]+))?$")
+
+
+def _strided_form(lines: list[tuple[str, int]], strided: dict[str, _Strided]
+                  ) -> tuple[list[tuple[str, int]], list[str]] | None:
+    """A loop body's lines with its strided accesses untested, and per access the iterations it stays in its span.
+
+    A forward pass gives each name the value `r + d` (of `r` at the start
+    of the iteration) where only copies and constant steps lead to it; an
+    access whose index is `r + d` at the access, of an `r` that is `r + c`
+    at the end of the body (`c` ≥ 0), is at host offset `base + r + d +
+    m * c` in the `m`-th iteration from now.  Its term is then how many
+    iterations from now keep that offset inside its span (a span is
+    `_lo<i>` .. `_hi<i>`, fixed while the access hits): evaluated where the
+    loop is about to start an iteration, with the names as they are there,
+    the smallest term bounds a run of iterations none of whose accesses can
+    miss.  An access of any other index keeps its test.  None if no access
+    is strided.
+    """
+    while True:
+        out, found, end = _offsets(lines, strided)
+        steps = {s: _step(end, r) for s, r, _ in found}
+        stepless = {s for s, c in steps.items() if c is None}
+        if not stepless:
+            break
+        strided = {k: s for k, s in strided.items() if s not in stepless}      # (they keep their test)
+    terms = []
+    for s, r, d in found:
+        c = steps[s]
+        offset = f" + {d}" if d > 0 else f" - {-d}" if d < 0 else ""
+        lo, hi, x = f"_lo{s.site}", f"_hi{s.site}", f"({s.base} + {r}{offset})"
+        per = "" if c == 1 else f" // {c}"
+        terms.append(f"({hi} - {x}){per} + 1 if {lo} <= {x} else 0" if c else
+                     f"_left if {lo} <= {x} and {x} <= {hi} else 0")
+    return (out, terms) if terms else None
+
+
+def _step(end: dict[str, tuple[str, int] | None], r: str) -> int | None:
+    """What an iteration adds to `r`, by the values at the end of the body (`_offsets`); None if not a constant ≥ 0.
+
+    (A difference is wrapped by a test, `wrap_as_test`, which no loop's range rules out: no step is negative.)
+    """
+    v = end[r] if r in end else (r, 0)
+    return v[1] if v is not None and v[0] == r and v[1] >= 0 else None
+
+
+def _offsets(lines: list[tuple[str, int]], strided: dict[str, _Strided]
+             ) -> tuple[list[tuple[str, int]], list[tuple[_Strided, str, int]], dict[str, tuple[str, int] | None]]:
+    """`_strided_form`'s pass: (the lines, the strided accesses with their index `r + d`, the values at the end)."""
+    value: dict[str, tuple[str, int] | None] = {}
+
+    def now(name: str) -> tuple[str, int] | None:
+        return value[name] if name in value else (name, 0)
+
+    out: list[tuple[str, int]] = []
+    found: list[tuple[_Strided, str, int]] = []
+    j = 0
+    while j < len(lines):
+        ln, site = lines[j]
+        s = strided.get(ln)
+        at = now(s.index) if s else None
+        if s and at and tuple(x for x, _ in lines[j:j + len(s.checked)]) == s.checked:
+            found.append((s, *at))
+            out += [(x, site) for x in s.fast]
+            value.update(dict.fromkeys((n for x in s.fast for n in assigned_names(x)), None))
+            j += len(s.checked)
+            continue
+        m = _OFFSET.match(ln)
+        if m and now(m[2]):
+            r, d = now(m[2])
+            value[m[1]] = (r, d + (int(m[4], 0) if m[3] == "+" else -int(m[4], 0) if m[3] else 0))
+        else:
+            value.update(dict.fromkeys(assigned_names(ln.strip()), None))
+        out.append((ln, site))
+        j += 1
+    return out, found, value
 
 
 _BRANCH = re.compile(r"^_pc = (0x[0-9a-f]+) if (.+) else (0x[0-9a-f]+)$")

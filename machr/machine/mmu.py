@@ -49,6 +49,11 @@ class Mmu:
         self.rtag_np, self.wtag_np, self.xtag_np, self.base_np = (
             np.frombuffer(a, dtype=np.int64) for a in (self.rtag, self.wtag, self.xtag, self.base))
         self.code_frames = bytearray(mem.nframes)      # 1 = the JIT holds translations of this frame
+        # Spans of pages Python regions found (machr.jit.pyregion._span_finder), per access width: page → span.
+        # A span says how pages were mapped; it holds until TLB maintenance (a mapping may have changed since)
+        # and, for writes, until one of its frames holds code.
+        self.read_spans: dict[int, dict[int, tuple[int, int, int]]] = {bits: {} for bits in ACCESS_WIDTHS}
+        self.write_spans: dict[int, dict[int, tuple[int, int, int]]] = {bits: {} for bits in ACCESS_WIDTHS}
         self.on_code_write: Callable[[int], None] = lambda frame: None
         self.walks = 0
         self.accessors = self._make_accessors()
@@ -64,6 +69,7 @@ class Mmu:
         self.rtag_np.fill(-1)
         self.wtag_np.fill(-1)
         self.xtag_np.fill(-1)
+        self._forget_spans(self.read_spans, self.write_spans)
 
     def invalidate_page(self, va: int) -> None:
         """INVLPG / TLBI VAE1 for one page of the current address space."""
@@ -71,6 +77,7 @@ class Mmu:
         i = vpn & TLB_MASK
         if self.rtag[i] == vpn or self.wtag[i] == vpn or self.xtag[i] == vpn:
             self.rtag[i] = self.wtag[i] = self.xtag[i] = -1
+        self._forget_spans(self.read_spans, self.write_spans)     # (a span may hold the page, in the TLB or not)
 
     def mark_code_frame(self, frame: int) -> None:
         """The JIT translated code from `frame`: make stores to it take the slow path."""
@@ -78,6 +85,13 @@ class Mmu:
             self.code_frames[frame] = 1
             hit = self.base_np == (frame << PAGE_SHIFT)
             self.wtag_np[hit] = -1
+            self._forget_spans(self.write_spans)
+
+    @staticmethod
+    def _forget_spans(*kinds: dict[int, dict]) -> None:
+        for memos in kinds:
+            for memo in memos.values():
+                memo.clear()
 
     # --- the walk ----------------------------------------------------------
     def walk(self, root: int, va: int, access: int) -> int:
@@ -202,6 +216,8 @@ class Mmu:
     def inline_env(self) -> dict[str, object]:
         """The globals `inline_load` / `inline_store` code refers to."""
         env: dict[str, object] = {"_rtag": self.rtag, "_wtag": self.wtag, "_base": self.base, "_buf": self.mem.buf}
+        for bits in ACCESS_WIDTHS:
+            env[f"_rspans{bits}"], env[f"_wspans{bits}"] = self.read_spans[bits], self.write_spans[bits]
         for fmt in ("H", "I", "Q", "d"):
             env["_u" + fmt.upper()] = struct.Struct("<" + fmt).unpack_from
             env["_p" + fmt.upper()] = struct.Struct("<" + fmt).pack_into

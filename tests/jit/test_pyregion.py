@@ -17,7 +17,7 @@ from machr.isa.x86_64 import ISA as X86
 from machr.jit import pyregion
 from machr.jit.simplify import simplify_statements, wrap_as_test
 from machr.machine.exits import ACCESS_READ, ACCESS_WRITE, EXIT_PAGE_FAULT, EXIT_QUANTUM, EXIT_UNDEFINED
-from machr.kernel.mach.vm_types import VM_PROT_DEFAULT
+from machr.kernel.mach.vm_types import VM_PROT_ALL, VM_PROT_DEFAULT
 from tests.jit.machine import CODE, DATA, bare_engine
 
 # Sum words from DATA while counting; the low bit of each word picks one of two paths; stop at `end` (ud2 / udf),
@@ -643,3 +643,139 @@ def test_a_boundary_at_a_blocks_size_limit_sees_the_flags_a_lazy_unit_would_skip
     interp, R, pmap = machine("x86_64", "interp", 0, LONG)
     interp.run(R, pmap, 1000)
     assert sum(b.lazy is not None for b in interp.caches[pmap].values()) == 66     # each add (dec keeps CF)
+
+
+# --- strided accesses ------------------------------------------------------------------------------------------------
+# strcpy (x86): movzx ecx, byte [rsi + rdx]; mov [rax + rdx], cl; add rdx, 1; test cl, cl; jne; ud2 — both accesses
+# step by 1 a register the loop adds a constant to, and run without their span test where they cannot leave it.
+STRCPY = bytes.fromhex("0fb60c16" "880c10" "4883c201" "84c9" "75f1" "0f0b")
+
+
+def _copy_machine(tier, adjacent, length, src, dest):
+    """STRCPY of a `length`-byte string at `src` to `dest`, over pages SPAN.. (see `_walk_machine`)."""
+    engine, R, pmap = bare_engine(X86, STRCPY, {"rsi": src, "rax": dest}, tier)
+    frames = sorted(pmap.pool.grab() for _ in range(3))
+    for k, frame in enumerate(frames if adjacent else frames[::-1]):
+        pmap.enter(SPAN + k * 0x1000, frame, VM_PROT_DEFAULT)
+    engine.mmu.store(src, bytes(1 + (i * 7) % 255 for i in range(length)) + b"\0")
+    return engine, R, pmap
+
+
+@pytest.mark.parametrize("adjacent", [True, False])
+def test_a_strided_copy_over_pages_is_exact_to_its_end_and_to_a_fault(adjacent):
+    """Source and destination cross pages (frames adjacent or not); a destination past the last page faults."""
+    cases = ((0xC00, SPAN + 0x1800, (EXIT_UNDEFINED, CODE + 0xF, 0)),
+             (0xC00, SPAN + 0x2800, (EXIT_PAGE_FAULT, CODE + 4, SPAN + 0x3000)),
+             (0x200, CODE + 0x100, (EXIT_UNDEFINED, CODE + 0xF, 0)))         # into the code page: no span holds it
+    for length, dest, end in cases:
+        ends = {}
+        for tier in ("interp", "tier1"):
+            engine, R, pmap = _copy_machine(tier, adjacent, length, SPAN + 0x800, dest)
+            ex = engine.run(R, pmap, 1 << 20)
+            ends[tier] = state(ex, R), engine.mmu.load(dest, min(length + 1, SPAN + 0x3000 - dest))
+        assert ends["tier1"] == ends["interp"] and ends["interp"][0][:3] == end
+        if dest > SPAN:
+            assert engine.stats.pyregion_insns > 5 * 0x700 and "_buf[_b1 + rdx] = rcx" in engine.pyregions[-1].source
+
+
+@pytest.mark.parametrize("adjacent", [True, False])
+def test_every_quantum_and_trace_of_a_strided_copy_is_the_interpreters(adjacent):
+    """Budgets of 1..40 after the 700th instruction, over both pages' ends, and a whole run's trace."""
+    same_quanta(lambda tier: _copy_machine(tier, adjacent, 0x400, SPAN + 0xF00, SPAN + 0x1F20), 40)
+    traces = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = _copy_machine(tier, adjacent, 0x900, SPAN + 0x800, SPAN + 0x1C00)
+        seen = []
+        engine.trace = lambda R, clock, seen=seen: seen.append((clock, tuple(R)))
+        engine.run(R, pmap, 1 << 20)
+        traces[tier] = seen
+    assert len(traces["interp"]) > 0x900 and traces["tier1"] == traces["interp"]
+
+
+# strlen (x86): add rax, 1; cmp byte [rax], 0; jne; ud2 — the access comes after the step, one byte further on.
+STRLEN = bytes.fromhex("4883c001" "803800" "75f7" "0f0b")
+
+
+def _strlen_machine(tier, adjacent, length, start):
+    """STRLEN of a `length`-byte string at `start`, unterminated if it runs to the end of pages SPAN.. ."""
+    engine, R, pmap = _copy_machine(tier, adjacent, 0, start, 0)
+    engine.mmu.store(start, bytes([0x41] * length) + b"\0" * (start + length < SPAN + 0x3000))
+    engine.mmu.store(CODE, STRLEN)
+    R[0] = start - 1
+    return engine, R, pmap
+
+
+@pytest.mark.parametrize("adjacent", [True, False])
+def test_a_strided_access_after_the_step_ends_its_runs_a_step_earlier(adjacent):
+    for length, start, end in ((0x900, SPAN + 0x800, (EXIT_UNDEFINED, CODE + 9, 0)),
+                               (0x2000, SPAN + 0x1000, (EXIT_PAGE_FAULT, CODE + 4, SPAN + 0x3000))):
+        ends = {}
+        for tier in ("interp", "tier1"):
+            engine, R, pmap = _strlen_machine(tier, adjacent, length, start)
+            ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+        assert ends["tier1"] == ends["interp"] and ends["interp"][:3] == end and engine.stats.pyregion_insns > 0x1800
+    same_quanta(lambda tier: _strlen_machine(tier, adjacent, 0x400, SPAN + 0xF00), 40)
+
+
+# ldr w2, [x1]; add w2, w2, #1; str w2, [x1]; subs x8, x8, #1; b.ne; udf — accesses at a register the loop does not
+# change (a step of 0).
+ADD_AT_X1 = struct.pack("<6I", 0xB9400022, 0x11000442, 0xB9000022, 0xF1000508, 0x54FFFF81, 0)
+
+
+def test_an_access_at_an_unchanging_register_runs_untested_while_in_its_span():
+    ends = []
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = bare_engine(ARM, ADD_AT_X1, {"x1": DATA + 0x10, "x8": 3000}, tier)
+        ends.append((state(engine.run(R, pmap, 1 << 20), R), engine.mmu.load(DATA + 0x10, 4)))
+    assert ends[1] == ends[0] and ends[0][1] == (3000).to_bytes(4, "little")
+    assert "min(_left, _k + 5 + 5 * min(_left if _lo0 <= (_hd0 + x1)" in engine.pyregions[-1].source
+    assert engine.stats.pyregion_insns > 14_000
+
+
+def test_only_an_index_that_steps_by_a_constant_is_strided():
+    """x1 steps by 4 through a copy and x2 by x3: only the access at x1 loses its test, with x1's offset there."""
+    sites = pyregion._Sites()
+    mem = pyregion._MemoryInliner(sites, {"x1", "x2", "x4", "x5", "_t"})
+    lines = (["_t = x1"] + mem.lines("x4 = ld32(_t)", {}) + ["x1 = _t + 4"]
+             + mem.lines("x5 = ld32(x2)", {}) + ["x2 = x2 + x3"] + mem.lines("st32(x1, x4)", {}))
+    out, terms = pyregion._strided_form([(ln, 0) for ln in lines], sites.strided)
+    assert [ln for ln, _ in out if "_uI" in ln or "_pI" in ln] == [
+        "x4 = _uI(_buf, _hd0 + _t)[0]", "    x5 = _uI(_buf, _mp)[0]", "        x5 = _uI(_buf, _mp)[0]",
+        "_pI(_buf, _hd2 + x1, x4)"]
+    assert terms == ["(_hi0 - (_hd0 + x1)) // 4 + 1 if _lo0 <= (_hd0 + x1) else 0",
+                     "(_hi2 - (_hd2 + x1 + 4)) // 4 + 1 if _lo2 <= (_hd2 + x1 + 4) else 0"]
+
+
+# --- spans outlive a region run ------------------------------------------------------------------------------------
+
+
+def test_a_page_remapped_between_region_runs_is_read_where_it_now_is():
+    """The MMU keeps the spans regions find until TLB maintenance: after it, a remapped page's new frame is read."""
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = _walk_machine(tier, True, SPAN + 0x2800)
+        before = state(engine.run(R, pmap, 3000), R)                   # the span of the three pages is known
+        pmap.enter(SPAN + 0x1000, pmap.pool.grab(), VM_PROT_DEFAULT)
+        engine.mmu.invalidate_page(SPAN + 0x1000)                       # (the kernel's pmap_changed)
+        engine.mmu.store(SPAN + 0x1000, WORDS[::-1])
+        ends[tier] = before, state(engine.run(R, pmap, 1 << 20), R)
+    assert ends["tier1"] == ends["interp"] and engine.stats.pyregion_insns > 8000
+
+
+def test_a_page_that_becomes_code_between_region_runs_is_written_the_slow_way():
+    """A region writes a page (its span is kept), code then runs from it, and the region writes new code there."""
+    nops = b"\x90" * 200
+    ends = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = bare_engine(X86, STRCPY, {}, tier)
+        pmap.enter(SPAN, pmap.pool.grab(), VM_PROT_ALL)
+        seen = []
+        for code in (nops + bytes.fromhex("31c0ffc00f0b"), nops + bytes.fromhex("31c0ffc0ffc00f0b")):
+            engine.mmu.store(DATA + 0x100, code + b"\0")
+            R[X86.pc_slot], R[6], R[0], R[2] = CODE, DATA + 0x100, SPAN, 0      # strcpy(SPAN, code)
+            seen.append(state(engine.run(R, pmap, 1 << 20), R))
+            R[X86.pc_slot] = SPAN                                             # and run it
+            seen.append(state(engine.run(R, pmap, 1 << 20), R))
+        ends[tier] = seen
+    assert ends["tier1"] == ends["interp"] and [s[5][0] for s in ends["interp"][1::2]] == [1, 2]
+    assert engine.stats.pyregion_insns > 1000

@@ -101,3 +101,15 @@ def test_remove_unmaps(paging):
     with pytest.raises(MemFault):
         mmu.accessors["ld8"](0x30000)
     assert pmap.extract(0x30000) is None
+
+
+@pytest.mark.parametrize("paging", PAGINGS)
+def test_tlb_maintenance_forgets_the_spans_regions_found(paging):
+    """Spans of writes go when a frame becomes code; every span goes at an invalidation or a flush."""
+    _mem, pool, mmu, pmap = machine(paging)
+    for k, invalidate in enumerate((lambda: mmu.invalidate_page(0x50000), mmu.flush)):
+        mmu.read_spans[8][5] = mmu.write_spans[64][5] = (1, 2, 3)
+        mmu.mark_code_frame(pool.grab())
+        assert mmu.read_spans[8] == {5: (1, 2, 3)} and mmu.write_spans[64] == {}, k
+        invalidate()
+        assert mmu.read_spans[8] == {}, k
