@@ -88,8 +88,8 @@ from typing import TypeVar
 from machr.isa.base import Isa
 from machr.jit.pyfloat import float_shadows, resident_floats, resident_view
 from machr.jit.region import _split_args, halves_view, python_halves
-from machr.jit.simplify import assigned_names, simplify_statements, wrap_as_test
-from machr.jit.translator import (_MAY_EXIT, _NAME, _TEMP_DEF, Block, _exposed_and_assigned, _flag_target,
+from machr.jit.simplify import _unparse, assigned_names, simplify_statements, wrap_as_test
+from machr.jit.translator import (_MAY_EXIT, _NAME, _TEMP_DEF, _TOP_ASSIGN, Block, _exposed_and_assigned, _flag_target,
                                   _forward_temps, _plan_flags, insn_statements, plan_flags_at_exits, unrecomputable)
 from machr.machine.memory import PAGE_SHIFT, PAGE_SIZE
 from machr.machine.mmu import READ_FLOAT, READ_HOST, TLB_MASK, WRITE_FLOAT, WRITE_HOST
@@ -1181,6 +1181,7 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
         line_at.append(at)
 
     members = tuple(c.blk.pc for c in codes)
+    values: list[str] = []                    # what loops compute before they start (`_invariants`), in order
 
     def body(c: _BlockCode, ind: str, at: int | str, part: slice = slice(None)) -> None:
         """The lines of block `c`, entered `at` instructions into the path (`_k`: in its loop); `_ret` is that count.
@@ -1301,6 +1302,10 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
                     elif not (i < split(c) and ln == jump):
                         kept.append((ln, site))
                 lines = kept
+            lines, invariant = _invariants(lines, len(values))
+            values.extend(invariant)
+            for ln in invariant:
+                emit(ind + ln)
             wraps = _induction_wraps([ln for ln, _ in lines])
 
             limit = f"_left - {first}" if first else "_left"
@@ -1343,7 +1348,8 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
                 emit(f"{ind}    _left -= {first}")
                 emit(f"{ind}    break")
             if wraps:
-                bounds = (f"{r} + {'' if step == 1 else f'{step} * '}_left <= {mask:#x}" for _, r, step, mask in wraps)
+                bounds = (f"{step} >= 0 and {r} + {step} * _left <= {mask:#x}" if isinstance(step, str) else
+                          f"{r} + {'' if step == 1 else f'{step} * '}_left <= {mask:#x}" for _, r, step, mask in wraps)
                 emit(f"{ind}if {' and '.join(bounds)}:")
                 loop([x for j, x in enumerate(lines) if j not in {w for w, *_ in wraps}], ind + "    ")
                 emit(f"{ind}else:")
@@ -1451,7 +1457,7 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
                                                   + [ln for c in codes for ln in c.hoisted + [x for x, _ in c.body]]))
 
 
-_LOCAL = re.compile(r"_t\w*|_(lo|hi|hd|b|p|h)\d+|_m[pas]|_k|_left|_fl|_pc")
+_LOCAL = re.compile(r"_t\w*|_(lo|hi|hd|b|p|h|v)\d+|_m[pas]|_k|_left|_fl|_pc")
 _ASSIGNED = re.compile(r"([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>|//|\*\*)?=(?!=)")
 
 
@@ -1470,19 +1476,80 @@ def _locals_first(text: str, isa: Isa, hot: list[str]) -> str:
     return f"    if _bud < 0: {' = '.join(names)} = None" if names else "    pass"
 
 
-_STEP = re.compile(r"^(\w+) = (\w+) \+ (\d+|0x[0-9a-f]+)$")
+_SCRATCH = re.compile(r"_t\w*|_ms")        # names no exit reads but through the flags deferred from them
+_BINDS = (ast.comprehension, ast.Lambda, ast.NamedExpr)      # names an expression binds are not loop-invariant
+_PURE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor)
+
+
+def _invariants(lines: list[tuple[str, int]], first: int) -> tuple[list[tuple[str, int]], list[str]]:
+    """A loop body's lines without what they compute from names the body does not assign, and the lines computing it.
+
+    A temporary assigned once, at the top level, from such an expression,
+    and read nowhere before, is assigned before the loop instead (the loop
+    runs at least once: its value is the same either way); elsewhere, in a
+    plain assignment, such a subexpression becomes a name `_v<n>` (from
+    `first` on) assigned before the loop.  Only operations that cannot
+    raise are taken out (no division, no shift by a name), and nothing
+    from a line that binds names of its own (a comprehension's `b`).
+    """
+    assigned = [assigned_names(ln.strip()) for ln, _ in lines]
+    varying = frozenset().union(*assigned)
+    counts = Counter(n for names in assigned for n in names)
+
+    def invariant(node: ast.AST) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id not in varying
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, ast.BinOp):
+            ok = isinstance(node.op, _PURE_OPS) or isinstance(node.op, (ast.LShift, ast.RShift)) and isinstance(
+                node.right, ast.Constant)
+            return ok and invariant(node.left) and invariant(node.right)
+        return isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Invert, ast.USub)) and invariant(node.operand)
+
+    class Named(ast.NodeTransformer):
+        def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+            if invariant(node):
+                name = f"_v{first + len(before)}"
+                before.append(f"{name} = {_unparse(node)}")
+                return ast.Name(name)
+            return self.generic_visit(node)
+
+    out: list[tuple[str, int]] = []
+    before: list[str] = []
+    for j, (ln, site) in enumerate(lines):
+        m = _TOP_ASSIGN.match(ln)
+        node = ast.parse(ln).body[0] if m and not ln.startswith(" ") else None
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name) \
+                or any(isinstance(n, _BINDS) for n in ast.walk(node.value)):
+            out.append((ln, site))
+            continue
+        target = node.targets[0].id
+        if _SCRATCH.fullmatch(target) and counts[target] == 1 and invariant(node.value) and not any(
+                target in _NAME.findall(x) for x, _ in lines[:j]):
+            before.append(ln)
+            continue
+        taken = len(before)
+        node.value = Named().visit(node.value)
+        out.append((f"{target} = {_unparse(node.value)}" if len(before) > taken else ln, site))
+    return out, before
+
+
+_STEP = re.compile(r"^(\w+) = (\w+) \+ (\d+|0x[0-9a-f]+|_v\d+)$")
 _WRAP_TEST = re.compile(r"^if (\w+) > (0x[0-9a-f]+): \1 &= \2$")
 _COPY_LINE = re.compile(r"^(\w+) = (\w+)$")
 
 
-def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int, int]]:
+def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int | str, int]]:
     """The wraps (`if x > M: x &= M`, `wrap_as_test`) of a loop's body that a test before the loop can rule out.
 
     Per wrap: (its index, the register `r`, the step, `M`) where the wrapped
     sum is `r + step` (of `r` or of its copy at the start of the body) and
     the body assigns `r` nowhere but from that sum: in iteration `i` the
     sum is `r + (i + 1) * step` of `r` at the loop's entry, and no loop
-    runs more iterations than the `_left` of its range.
+    runs more iterations than the `_left` of its range.  The step is a
+    constant or a name `_v<n>` the loop computed before it (`_invariants`),
+    which the test also finds non-negative.
     """
     assigned: dict[str, list[int]] = {}
     for j, ln in enumerate(lines):
@@ -1494,7 +1561,7 @@ def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int, int]]:
         step = _STEP.match(lines[j - 1])
         if w is None or step is None or step[1] != w[1]:
             continue
-        x, v, c = step[1], step[2], int(step[3], 0)
+        x, v, c = step[1], step[2], step[3] if step[3].startswith("_v") else int(step[3], 0)
         copy = _COPY_LINE.match(lines[assigned[v][0]]) if assigned.get(v) == [assigned[v][0]] and v != x else None
         r = copy[2] if copy else v
         sets = [k for k in assigned.get(r, []) if k != j]       # (the wrap itself when x is r)
@@ -1504,7 +1571,10 @@ def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int, int]]:
     return out
 
 
-_OFFSET = re.compile(r"^([A-Za-z_]\w*) = ([A-Za-z_]\w*)(?: ([-+]) (\d+|0x[0-9a-f]+))?$")
+# A name's value in a loop's body as `_offsets` knows it: `r + d (+ n)` of `r` at the iteration's start, `n` a name
+# `_v<n>` computed before the loop (`_invariants`) or "".
+_Value = tuple[str, int, str]
+_OFFSET = re.compile(r"^([A-Za-z_]\w*) = ([A-Za-z_]\w*)(?: ([-+]) (\d+|0x[0-9a-f]+|_v\d+))?$")
 
 
 def _strided_form(lines: list[tuple[str, int]], strided: dict[str, _Strided]
@@ -1536,27 +1606,31 @@ def _strided_form(lines: list[tuple[str, int]], strided: dict[str, _Strided]
         offset = f" + {d}" if d > 0 else f" - {-d}" if d < 0 else ""
         lo, hi, x = f"_lo{s.site}", f"_hi{s.site}", f"({s.base} + {r}{offset})"
         per = "" if c == 1 else f" // {c}"
-        terms.append(f"({hi} - {x}){per} + 1 if {lo} <= {x} else 0" if c else
+        terms.append(f"({hi} - {x}) // {c} + 1 if {c} > 0 and {lo} <= {x} else 0" if isinstance(c, str) else
+                     f"({hi} - {x}){per} + 1 if {lo} <= {x} else 0" if c else
                      f"_left if {lo} <= {x} and {x} <= {hi} else 0")
     return (out, terms) if terms else None
 
 
-def _step(end: dict[str, tuple[str, int] | None], r: str) -> int | None:
-    """What an iteration adds to `r`, by the values at the end of the body (`_offsets`); None if not a constant ≥ 0.
+def _step(end: dict[str, _Value | None], r: str) -> int | str | None:
+    """What an iteration adds to `r`, by the values at the end of the body (`_offsets`): a constant ≥ 0, a name, None.
 
-    (A difference is wrapped by a test, `wrap_as_test`, which no loop's range rules out: no step is negative.)
+    (A difference is wrapped by a test, `wrap_as_test`, which no loop's range rules out: no constant step is
+    negative; a named one is tested.)
     """
-    v = end[r] if r in end else (r, 0)
-    return v[1] if v is not None and v[0] == r and v[1] >= 0 else None
+    v = end[r] if r in end else (r, 0, "")
+    if v is None or v[0] != r or v[1] and v[2] or v[1] < 0:
+        return None
+    return v[2] or v[1]
 
 
 def _offsets(lines: list[tuple[str, int]], strided: dict[str, _Strided]
-             ) -> tuple[list[tuple[str, int]], list[tuple[_Strided, str, int]], dict[str, tuple[str, int] | None]]:
+             ) -> tuple[list[tuple[str, int]], list[tuple[_Strided, str, int]], dict[str, _Value | None]]:
     """`_strided_form`'s pass: (the lines, the strided accesses with their index `r + d`, the values at the end)."""
-    value: dict[str, tuple[str, int] | None] = {}
+    value: dict[str, _Value | None] = {}
 
-    def now(name: str) -> tuple[str, int] | None:
-        return value[name] if name in value else (name, 0)
+    def now(name: str) -> _Value | None:
+        return value[name] if name in value else (name, 0, "")
 
     out: list[tuple[str, int]] = []
     found: list[tuple[_Strided, str, int]] = []
@@ -1565,16 +1639,21 @@ def _offsets(lines: list[tuple[str, int]], strided: dict[str, _Strided]
         ln, site = lines[j]
         s = strided.get(ln)
         at = now(s.index) if s else None
-        if s and at and tuple(x for x, _ in lines[j:j + len(s.checked)]) == s.checked:
-            found.append((s, *at))
+        if s and at and not at[2] and tuple(x for x, _ in lines[j:j + len(s.checked)]) == s.checked:
+            found.append((s, *at[:2]))
             out += [(x, site) for x in s.fast]
             value.update(dict.fromkeys((n for x in s.fast for n in assigned_names(x)), None))
             j += len(s.checked)
             continue
         m = _OFFSET.match(ln)
         if m and now(m[2]):
-            r, d = now(m[2])
-            value[m[1]] = (r, d + (int(m[4], 0) if m[3] == "+" else -int(m[4], 0) if m[3] else 0))
+            r, d, named = now(m[2])
+            if not m[3]:
+                value[m[1]] = r, d, named
+            elif m[4].startswith("_v"):
+                value[m[1]] = (r, d, m[4]) if m[3] == "+" and not named else None
+            else:
+                value[m[1]] = r, d + (int(m[4], 0) if m[3] == "+" else -int(m[4], 0)), named
         else:
             value.update(dict.fromkeys(assigned_names(ln.strip()), None))
         out.append((ln, site))

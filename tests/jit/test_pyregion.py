@@ -779,3 +779,42 @@ def test_a_page_that_becomes_code_between_region_runs_is_written_the_slow_way():
         ends[tier] = seen
     assert ends["tier1"] == ends["interp"] and [s[5][0] for s in ends["interp"][1::2]] == [1, 2]
     assert engine.stats.pyregion_insns > 1000
+
+
+# --- what a loop computes before it starts ---------------------------------------------------------------------------
+# sieve (aarch64): strb w3, [x20, w1, uxtw]; add w1, w1, w0; cmp w19, w1; b.hs; udf — the step w0 and the byte w3 are
+# the same in every iteration: they are computed before the loop, and the store steps by a name.
+SIEVE = struct.pack("<5I", 0x38214A83, 0x0B000021, 0x6B01027F, 0x54FFFFA2, 0)
+
+
+def _sieve_machine(tier, adjacent, step, last):
+    engine, R, pmap = _walk_machine(tier, adjacent, SPAN + 0x2800)
+    engine.mmu.store(CODE, SIEVE)
+    for name, value in {"x0": step | 0xABC << 32, "x1": 0x10, "x3": 0x1FF, "x19": last, "x20": SPAN}.items():
+        exec(ARM.state_vars[name].store.format(v="value"), {"R": R, "value": value})
+    return engine, R, pmap
+
+
+@pytest.mark.parametrize("adjacent", [True, False])
+def test_a_loop_with_a_step_it_computes_before_it_marks_every_page_exactly(adjacent):
+    """Steps of 3 and 1 over three pages, to their end and to a fault past them, and a step of 0 (no end)."""
+    for step, last, budget in ((3, 0x2FFF, 1 << 20), (1, 0x3010, 1 << 20), (0, 0x3000, 30_000)):
+        ends = {}
+        for tier in ("interp", "tier1"):
+            engine, R, pmap = _sieve_machine(tier, adjacent, step, last)
+            ends[tier] = state(engine.run(R, pmap, budget), R), engine.mmu.load(SPAN, 0x3000)
+        assert ends["tier1"] == ends["interp"] and engine.stats.pyregion_insns > 8000
+    assert ends["interp"][0][0] == EXIT_QUANTUM
+    src = engine.pyregions[-1].source
+    assert "_v1 = x0 & 0xffffffff" in src and "_buf[_b0 + x1] = _ms" in src and "_ms = x3 & 255" in src
+    same_quanta(lambda tier: _sieve_machine(tier, adjacent, 3, 0x2FFF), 40)
+
+
+def test_invariants_leave_the_loop_and_a_temporary_read_before_its_assignment_stays():
+    lines = ["_ta = x3 & 255", "_tb = _tc + 1", "_tc = x4 ^ 5", "x1 = x1 + (x0 & 0xffffffff)",
+             "x2 = ld8(x1) // (x0 & 7)", "    x5 = x6 + x7", "_td = x1 >> x6", "x9 = x8 & 3",
+             "q0 = pack([q0 >> 8 * b & 255 for b in elems(q6, 8, 16)], 8)"]
+    out, before = pyregion._invariants([(ln, 0) for ln in lines], 4)
+    assert before == ["_ta = x3 & 255", "_v5 = x4 ^ 5", "_v6 = x0 & 0xffffffff", "_v7 = x0 & 7", "_v8 = x8 & 3"]
+    assert [ln for ln, _ in out] == ["_tb = _tc + 1", "_tc = _v5", "x1 = x1 + _v6", "x2 = ld8(x1) // _v7",
+                                     "    x5 = x6 + x7", "_td = x1 >> x6", "x9 = _v8", lines[-1]]
