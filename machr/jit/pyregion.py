@@ -107,7 +107,7 @@ _STORE_STMT = re.compile(r"^st(8|16|32|64|128)\((.*)\)$")
 _PAIR = re.compile(r"^\(?([A-Za-z_]\w*)\)? \| \(?([A-Za-z_]\w*) << 64\)?$")     # a 128-bit value of two registers
 _ANY_STORE = re.compile(r"\bst(8|16|32|64|128)\(")
 _SIMPLE = re.compile(r"^([A-Za-z_]\w*|0[xX][0-9a-fA-F]+|\d+)$")
-_IDENT = re.compile(r"^[A-Za-z_]\w*$")
+_SCALED = re.compile(r"^(?:([A-Za-z_]\w*)|\(([A-Za-z_]\w*) << (\d+)\))$")     # an index: `x` or `(x << k)`
 _NUMBER = re.compile(r"^(0[xX][0-9a-fA-F]+|\d+)$")
 _WRAPPED = re.compile(r"^(.+) & 0xffffffffffffffff$")
 
@@ -891,14 +891,16 @@ class _Sites:
 class _Strided:
     """An access site of a block that loops on itself, at host offset `base + index` (`base`: `_b<i>` or `_hd<i>`).
 
-    `index` is a name; where it steps by a constant each iteration
-    (`_strided_form`), a run of iterations that keeps the access in its
-    span is known before it starts, and they run `fast`, without the test.
+    `index` is a name shifted left by `shift` (an array's scaled index);
+    where the name steps by a constant each iteration (`_strided_form`), a
+    run of iterations that keeps the access in its span is known before it
+    starts, and they run `fast`, without the test.
     """
 
     site: int
     base: str
     index: str
+    shift: int
     checked: tuple[str, ...]        # the site's lines
     fast: tuple[str, ...]           # the access as it is inside the span
 
@@ -1015,11 +1017,12 @@ class _MemoryInliner:
 
     def _stride(self, i: int, base: str, index: str, lines: list[str], use: str) -> None:
         """Site `i`'s lines in a block that loops on itself, at host offset `base + index`, as a `_Strided`."""
-        if self.varying is None or not _IDENT.match(index):
+        m = _SCALED.match(index)
+        if self.varying is None or m is None:
             return
         at = f"{base} + {index}"
         fast = (use.format(p=at),) if use.count("{p}") == 1 else (f"_mp = {at}", use.format(p="_mp"))
-        self.sites.strided[lines[0]] = _Strided(i, base, index, tuple(lines), fast)
+        self.sites.strided[lines[0]] = _Strided(i, base, m[1] or m[2], int(m[3] or 0), tuple(lines), fast)
 
     def _invariant_base(self, pre: list[str]) -> tuple[str, str] | None:
         """(A, B) of `pre`, `_ma = A + B`, if this block loops on itself and does not assign the name A."""
@@ -1319,16 +1322,15 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
                     emit(f"{ind}if _left <= _k:")
                     emit(f"{ind}    break")
 
-            def loop(lines: list[tuple[str, int]], ind: str) -> None:
-                strided = _strided_form(lines, mem_sites.strided)
+            def loop(lines: list[tuple[str, int]], ind: str, bounded: dict[str, int]) -> None:
+                strided = _strided_form(lines, mem_sites.strided, bounded)
                 if strided is None:
                     emit(f"{ind}for _k in range(0, {limit}, {n}):")
                     iteration(lines, ind + "    ")
                     return
                 # Runs of iterations whose strided accesses stay in their spans, each followed by one with the
                 # tests (which finds the spans anew); `_k` is the last iteration's start before either.
-                untested, terms = strided
-                run = f"({terms[0]})" if len(terms) == 1 else f"min({', '.join(terms)})"
+                untested, run = strided
                 emit(f"{ind}_k = -{n}")
                 emit(f"{ind}while True:")
                 emit(f"{ind}    for _k in range(_k + {n}, min({limit}, _k + {n} + {n} * {run}), {n}):")
@@ -1348,14 +1350,16 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
                 emit(f"{ind}    _left -= {first}")
                 emit(f"{ind}    break")
             if wraps:
-                bounds = (f"{step} >= 0 and {r} + {step} * _left <= {mask:#x}" if isinstance(step, str) else
-                          f"{r} + {'' if step == 1 else f'{step} * '}_left <= {mask:#x}" for _, r, step, mask in wraps)
+                bounds = (f"{step} >= 0 and 0 <= {r} and {r} + {step} * _left <= {mask:#x}" if isinstance(step, str)
+                          else f"0 <= {r} and {r} + {'' if step == 1 else f'{step} * '}_left <= {mask:#x}"
+                          for _, r, step, mask in wraps)
                 emit(f"{ind}if {' and '.join(bounds)}:")
-                loop([x for j, x in enumerate(lines) if j not in {w for w, *_ in wraps}], ind + "    ")
+                loop([x for j, x in enumerate(lines) if j not in {w for w, *_ in wraps}], ind + "    ",
+                     {r: mask for _, r, _, mask in wraps})
                 emit(f"{ind}else:")
-                loop(lines, ind + "    ")
+                loop(lines, ind + "    ", {})
             else:
-                loop(lines, ind)
+                loop(lines, ind, {})
             emit(f"{ind}_left -= _k + {n}")
         emit(f"{ind}if _left <= 0:")
         emit(f"{ind}    break")
@@ -1537,7 +1541,7 @@ def _invariants(lines: list[tuple[str, int]], first: int) -> tuple[list[tuple[st
 
 _STEP = re.compile(r"^(\w+) = (\w+) \+ (\d+|0x[0-9a-f]+|_v\d+)$")
 _WRAP_TEST = re.compile(r"^if (\w+) > (0x[0-9a-f]+): \1 &= \2$")
-_COPY_LINE = re.compile(r"^(\w+) = (\w+)$")
+_COPY_LINE = re.compile(r"^(\w+) = (\w+)(?: & (0x[0-9a-f]+))?$")         # a copy, or a mask of a bounded value
 
 
 def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int | str, int]]:
@@ -1549,7 +1553,9 @@ def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int | str, int]]:
     sum is `r + (i + 1) * step` of `r` at the loop's entry, and no loop
     runs more iterations than the `_left` of its range.  The step is a
     constant or a name `_v<n>` the loop computed before it (`_invariants`),
-    which the test also finds non-negative.
+    which the test also finds non-negative.  The copy may be a mask `M` or
+    wider of `r` (`mov w2, w5`), which the test makes an exact copy: it
+    finds `r` non-negative too.
     """
     assigned: dict[str, list[int]] = {}
     for j, ln in enumerate(lines):
@@ -1563,6 +1569,8 @@ def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int | str, int]]:
             continue
         x, v, c = step[1], step[2], step[3] if step[3].startswith("_v") else int(step[3], 0)
         copy = _COPY_LINE.match(lines[assigned[v][0]]) if assigned.get(v) == [assigned[v][0]] and v != x else None
+        if copy and copy[3] and int(copy[3], 16) < int(w[2], 16):
+            copy = None
         r = copy[2] if copy else v
         sets = [k for k in assigned.get(r, []) if k != j]       # (the wrap itself when x is r)
         if r == x and sets == [j - 1] or r != x and sets and all(lines[k] == f"{r} = {x}" for k in sets) \
@@ -1574,12 +1582,13 @@ def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int | str, int]]:
 # A name's value in a loop's body as `_offsets` knows it: `r + d (+ n)` of `r` at the iteration's start, `n` a name
 # `_v<n>` computed before the loop (`_invariants`) or "".
 _Value = tuple[str, int, str]
+_MASKED_COPY = re.compile(r"^([A-Za-z_]\w*) = ([A-Za-z_]\w*) & (0x[0-9a-f]+)$")
 _OFFSET = re.compile(r"^([A-Za-z_]\w*) = ([A-Za-z_]\w*)(?: ([-+]) (\d+|0x[0-9a-f]+|_v\d+))?$")
 
 
-def _strided_form(lines: list[tuple[str, int]], strided: dict[str, _Strided]
-                  ) -> tuple[list[tuple[str, int]], list[str]] | None:
-    """A loop body's lines with its strided accesses untested, and per access the iterations it stays in its span.
+def _strided_form(lines: list[tuple[str, int]], strided: dict[str, _Strided], bounded: dict[str, int]
+                  ) -> tuple[list[tuple[str, int]], str] | None:
+    """A loop body's lines with its strided accesses untested, and for how many iterations they stay in their spans.
 
     A forward pass gives each name the value `r + d` (of `r` at the start
     of the iteration) where only copies and constant steps lead to it; an
@@ -1590,11 +1599,36 @@ def _strided_form(lines: list[tuple[str, int]], strided: dict[str, _Strided]
     `_lo<i>` .. `_hi<i>`, fixed while the access hits): evaluated where the
     loop is about to start an iteration, with the names as they are there,
     the smallest term bounds a run of iterations none of whose accesses can
-    miss.  An access of any other index keeps its test.  None if no access
-    is strided.
+    miss (the expression returned).  An access of any other index keeps its test.  None if no access
+    is strided.  `bounded`: registers a test before the loop keeps at most
+    a mask in every iteration (`_induction_wraps`): that mask of them (or
+    a wider one) is a copy.  A scaled index `(x << k)` steps by `c << k`.
+
+    A name the body leaves at `r + e` of such an `r` (a rotated loop's
+    copy of last iteration's index, `mov w0, w2`) starts every iteration
+    but the loop's first at `r + e - c`: where more accesses are strided
+    with that start, the terms also test that it holds (`_carried`).
     """
+    best = _strided_with(lines, strided, bounded, {})
+    carried = _carried(best[2], {})
+    if carried:
+        other = _strided_with(lines, strided, bounded, carried)
+        if len(other[1]) > len(best[1]):
+            best = other
+    out, terms, _, used = best
+    if not terms:
+        return None
+    guards = [f"0 <= {n} == {r}{f' + {d}' if d > 0 else f' - {-d}' if d < 0 else ''}" for n, (r, d, _) in used.items()]
+    run = f"({terms[0]})" if len(terms) == 1 else f"min({', '.join(terms)})"
+    return out, f"({run} if {' and '.join(guards)} else 0)" if guards else run
+
+
+def _strided_with(lines: list[tuple[str, int]], strided: dict[str, _Strided], bounded: dict[str, int],
+                  start: dict[str, _Value]
+                  ) -> tuple[list[tuple[str, int]], list[str], dict[str, _Value | None], dict[str, _Value]]:
+    """`_strided_form` with the names of `start` starting each iteration at those values: (lines, terms, end, start)."""
     while True:
-        out, found, end = _offsets(lines, strided)
+        out, found, end = _offsets(lines, strided, bounded, start)
         steps = {s: _step(end, r) for s, r, _ in found}
         stepless = {s for s, c in steps.items() if c is None}
         if not stepless:
@@ -1604,12 +1638,26 @@ def _strided_form(lines: list[tuple[str, int]], strided: dict[str, _Strided]
     for s, r, d in found:
         c = steps[s]
         offset = f" + {d}" if d > 0 else f" - {-d}" if d < 0 else ""
-        lo, hi, x = f"_lo{s.site}", f"_hi{s.site}", f"({s.base} + {r}{offset})"
+        index = f"(({r}{offset}) << {s.shift})" if s.shift else f"{r}{offset}"
+        lo, hi, x = f"_lo{s.site}", f"_hi{s.site}", f"({s.base} + {index})"
+        if s.shift:
+            c = f"({c} << {s.shift})" if isinstance(c, str) else c << s.shift
         per = "" if c == 1 else f" // {c}"
         terms.append(f"({hi} - {x}) // {c} + 1 if {c} > 0 and {lo} <= {x} else 0" if isinstance(c, str) else
                      f"({hi} - {x}){per} + 1 if {lo} <= {x} else 0" if c else
                      f"_left if {lo} <= {x} and {x} <= {hi} else 0")
-    return (out, terms) if terms else None
+    return out, terms, end, start
+
+
+def _carried(end: dict[str, _Value | None], start: dict[str, _Value]) -> dict[str, _Value]:
+    """Names the body leaves at `r + e` of a register `r` it steps by a constant `c`: they start at `r + e - c`."""
+    out = {}
+    for n, v in end.items():                # (registers only: a temporary may not be assigned before the loop)
+        if v is not None and v[0] != n and not v[2] and v[0] not in start and not n.startswith("_"):
+            c = _step(end, v[0])
+            if isinstance(c, int) and c > 0:
+                out[n] = (v[0], v[1] - c, "")
+    return out
 
 
 def _step(end: dict[str, _Value | None], r: str) -> int | str | None:
@@ -1624,10 +1672,14 @@ def _step(end: dict[str, _Value | None], r: str) -> int | str | None:
     return v[2] or v[1]
 
 
-def _offsets(lines: list[tuple[str, int]], strided: dict[str, _Strided]
+def _offsets(lines: list[tuple[str, int]], strided: dict[str, _Strided], bounded: dict[str, int],
+             start: dict[str, _Value]
              ) -> tuple[list[tuple[str, int]], list[tuple[_Strided, str, int]], dict[str, _Value | None]]:
-    """`_strided_form`'s pass: (the lines, the strided accesses with their index `r + d`, the values at the end)."""
-    value: dict[str, _Value | None] = {}
+    """`_strided_form`'s pass: (the lines, the strided accesses with their index `r + d`, the values at the end).
+
+    A name in `start` has that value where the iteration starts (the terms test it, `_strided_form`).
+    """
+    value: dict[str, _Value | None] = dict(start)
 
     def now(name: str) -> _Value | None:
         return value[name] if name in value else (name, 0, "")
@@ -1646,7 +1698,12 @@ def _offsets(lines: list[tuple[str, int]], strided: dict[str, _Strided]
             j += len(s.checked)
             continue
         m = _OFFSET.match(ln)
-        if m and now(m[2]):
+        masked = _MASKED_COPY.match(ln)
+        held = now(masked[2]) if masked else None          # (a name of `start` is tested to be ≥ 0)
+        if held and not held[2] and (held[1] == 0 or value.get(masked[2]) == start.get(masked[2], 0)) \
+                and bounded.get(held[0], 1 << 64) <= int(masked[3], 16):
+            value[masked[1]] = held
+        elif m and now(m[2]):
             r, d, named = now(m[2])
             if not m[3]:
                 value[m[1]] = r, d, named

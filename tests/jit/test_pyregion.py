@@ -733,17 +733,46 @@ def test_an_access_at_an_unchanging_register_runs_untested_while_in_its_span():
 
 
 def test_only_an_index_that_steps_by_a_constant_is_strided():
-    """x1 steps by 4 through a copy and x2 by x3: only the access at x1 loses its test, with x1's offset there."""
+    """x1 steps by 4 through a copy and x2 by x3: only the accesses at x1 lose their test, with x1's offset there."""
     sites = pyregion._Sites()
     mem = pyregion._MemoryInliner(sites, {"x1", "x2", "x4", "x5", "_t"})
     lines = (["_t = x1"] + mem.lines("x4 = ld32(_t)", {}) + ["x1 = _t + 4"]
              + mem.lines("x5 = ld32(x2)", {}) + ["x2 = x2 + x3"] + mem.lines("st32(x1, x4)", {}))
-    out, terms = pyregion._strided_form([(ln, 0) for ln in lines], sites.strided)
+    out, run = pyregion._strided_form([(ln, 0) for ln in lines], sites.strided, {})
     assert [ln for ln, _ in out if "_uI" in ln or "_pI" in ln] == [
         "x4 = _uI(_buf, _hd0 + _t)[0]", "    x5 = _uI(_buf, _mp)[0]", "        x5 = _uI(_buf, _mp)[0]",
         "_pI(_buf, _hd2 + x1, x4)"]
-    assert terms == ["(_hi0 - (_hd0 + x1)) // 4 + 1 if _lo0 <= (_hd0 + x1) else 0",
-                     "(_hi2 - (_hd2 + x1 + 4)) // 4 + 1 if _lo2 <= (_hd2 + x1 + 4) else 0"]
+    assert run == ("min((_hi0 - (_hd0 + x1)) // 4 + 1 if _lo0 <= (_hd0 + x1) else 0, "
+                   "(_hi2 - (_hd2 + x1 + 4)) // 4 + 1 if _lo2 <= (_hd2 + x1 + 4) else 0)")
+
+
+# A rotated loop (aarch64) over 64-bit words: ldr x6, [x1, w2, uxtw #3]; ldr x7, [x1, x0, lsl #3]; add w5, w2, #1;
+# add x8, x8, x6; add x8, x8, x7; cmp w2, w9; b.ne back; udf | back: mov w0, w2; mov w2, w5; b head.  Both indices
+# are scaled, and x0 is last iteration's x2: x5 - 1 where each iteration starts, but the loop's first.
+ROTATED_WORDS = struct.pack("<11I", 0xF8625826, 0xF8607827, 0x11000445, 0x8B060108, 0x8B070108, 0x6B09005F,
+                            0x54000041, 0, 0x2A0203E0, 0x2A0503E2, 0x17FFFFF6)
+
+
+def _rotated_words_machine(tier, adjacent, base, last):
+    engine, R, pmap = _walk_machine(tier, adjacent, SPAN + 0x2800)
+    engine.mmu.store(CODE, ROTATED_WORDS)
+    for name, value in {"x0": 0, "x1": base, "x2": 1, "x8": 0, "x9": last}.items():
+        exec(ARM.state_vars[name].store.format(v="value"), {"R": R, "value": value})
+    return engine, R, pmap
+
+
+@pytest.mark.parametrize("adjacent", [True, False])
+def test_scaled_indices_and_a_copy_carried_from_the_last_iteration_are_strided(adjacent):
+    for last, end in ((0x5F0, (EXIT_UNDEFINED, CODE + 0x1C, 0)), (0x700, (EXIT_PAGE_FAULT, CODE, SPAN + 0x3000))):
+        ends = {}
+        for tier in ("interp", "tier1"):
+            engine, R, pmap = _rotated_words_machine(tier, adjacent, SPAN + 0x10, last)
+            ends[tier] = state(engine.run(R, pmap, 1 << 20), R)
+        assert ends["tier1"] == ends["interp"] and ends["interp"][:3] == end and engine.stats.pyregion_insns > 10_000
+    src = engine.pyregions[-1].source
+    assert re.search(r"x6 = _uQ\(_buf, _b\d+ \+ \(x2 << 3\)\)\[0\]", src)
+    assert re.search(r"x7 = _uQ\(_buf, _b\d+ \+ \(x0 << 3\)\)\[0\]", src) and "if 0 <= x2 == x5 - 1 else 0" in src
+    same_quanta(lambda tier: _rotated_words_machine(tier, adjacent, SPAN + 0xE00, 0x5F0), 40)
 
 
 # --- spans outlive a region run ------------------------------------------------------------------------------------
