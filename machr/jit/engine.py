@@ -393,7 +393,7 @@ class Engine:
         pcslot = self.isa.pc_slot
         retired = 0
         pc = R[pcslot]
-        in_block = 0
+        last = LAST                 # `retired` at the block's last possible instruction (its start + LAST)
         trace = self.trace
         bps = self.breakpoints.get(space) or None
         get = cache.get
@@ -406,10 +406,9 @@ class Engine:
         try:
             while True:
                 fn = fget(pc)
-                if fn is not None and in_block != LAST:
+                if fn is not None and retired != last:
                     pc = fn(R, RD)
                     retired += 1
-                    in_block += 1
                     continue
                 else:
                     if bps is not None and retired and pc in bps:    # resuming at a breakpoint runs it (x86 RF)
@@ -427,13 +426,12 @@ class Engine:
                     cur = pc
                     pc = blk.fn(R, RD)
                     retired += 1
-                    in_block += 1
                     crossed = pc >> 12 != cur >> 12
                     if not (blk.ends_block or crossed or blk.uses_clock):
                         fast[cur] = blk.lazy or blk.fn
-                    if not (blk.ends_block or crossed) and in_block != MAX_BLOCK_INSNS:
+                    if not (blk.ends_block or crossed) and retired != last + 1:
                         continue
-                in_block = 0
+                last = retired + LAST
                 R[pcslot] = pc
                 if trace is not None:
                     trace(R, self.clock + retired)
