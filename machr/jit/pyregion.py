@@ -1599,10 +1599,12 @@ def _strided_form(lines: list[tuple[str, int]], strided: dict[str, _Strided], bo
     `_lo<i>` .. `_hi<i>`, fixed while the access hits): evaluated where the
     loop is about to start an iteration, with the names as they are there,
     the smallest term bounds a run of iterations none of whose accesses can
-    miss (the expression returned).  An access of any other index keeps its test.  None if no access
-    is strided.  `bounded`: registers a test before the loop keeps at most
-    a mask in every iteration (`_induction_wraps`): that mask of them (or
-    a wider one) is a copy.  A scaled index `(x << k)` steps by `c << k`.
+    miss (the expression returned).  An access of any other index keeps
+    its test.  None if no access is strided.  `bounded`: registers a test
+    before the loop keeps at most a mask in every iteration
+    (`_induction_wraps`): that mask of them (or a wider one) is a copy, and
+    so is that mask of a value below them that is not negative.  A scaled
+    index `(x << k)` steps by `c << k`.
 
     A name the body leaves at `r + e` of such an `r` (a rotated loop's
     copy of last iteration's index, `mov w0, w2`) starts every iteration
@@ -1699,8 +1701,9 @@ def _offsets(lines: list[tuple[str, int]], strided: dict[str, _Strided], bounded
             continue
         m = _OFFSET.match(ln)
         masked = _MASKED_COPY.match(ln)
-        held = now(masked[2]) if masked else None          # (a name of `start` is tested to be ≥ 0)
-        if held and not held[2] and (held[1] == 0 or value.get(masked[2]) == start.get(masked[2], 0)) \
+        held = now(masked[2]) if masked else None          # (a name of `start` is tested to be ≥ 0 there)
+        kept = masked is not None and masked[2] in start and value[masked[2]] == start[masked[2]]
+        if held and not held[2] and (held[1] == 0 or held[1] < 0 and kept) \
                 and bounded.get(held[0], 1 << 64) <= int(masked[3], 16):
             value[masked[1]] = held
         elif m and now(m[2]):
