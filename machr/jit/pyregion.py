@@ -1149,6 +1149,7 @@ _LEAF = 3                   # blocks a branch of the binary search tests one by 
 # Globals the region reads often, bound as default arguments (fast locals).
 _FAST = ("_rspan", "_wspan", "_buf", "_uH", "_uI", "_uQ", "_uD", "_pH", "_pI", "_pQ", "_pD", "_d", "_q",
          "ld8", "ld16", "ld32", "ld64", "ld128", "st8", "st16", "st32", "st64", "st128")
+_FAST_NAMES = frozenset(_FAST)
 
 
 def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCode],
@@ -1523,7 +1524,8 @@ def _invariants(lines: list[tuple[str, int]], first: int) -> tuple[list[tuple[st
     before: list[str] = []
     for j, (ln, site) in enumerate(lines):
         m = _TOP_ASSIGN.match(ln)
-        node = ast.parse(ln).body[0] if m and not ln.startswith(" ") else None
+        unchanged = m and not ln.startswith(" ") and set(_NAME.findall(m[2])) - varying - _FAST_NAMES
+        node = ast.parse(ln).body[0] if unchanged else None           # (nothing to take out: not parsed)
         if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name) \
                 or any(isinstance(n, _BINDS) for n in ast.walk(node.value)):
             out.append((ln, site))
