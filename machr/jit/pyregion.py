@@ -1314,9 +1314,11 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
 
             limit = f"_left - {first}" if first else "_left"
 
-            def iteration(lines: list[tuple[str, int]], ind: str) -> None:
+            def iteration(lines: list[tuple[str, int]], ind: str, fl: str | None = None) -> None:
                 body(_BlockCode(c.blk, lines), ind, "_k")
                 emit(f"{ind}if {test}:", c.body[mark][1], -1)
+                if fl is not None:
+                    emit(f"{ind}    {fl}")
                 emit(f"{ind}    _pc = {leave:#x}")
                 emit(f"{ind}    break")
                 if any(_STOP_IF_INVALID in ln for ln, _ in lines):
@@ -1332,11 +1334,17 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
                 # Runs of iterations whose strided accesses stay in their spans, each followed by one with the
                 # tests (which finds the spans anew); `_k` is the last iteration's start before either.
                 untested, run = strided
+                fl = _settled_flags(untested)
+                if fl is not None:
+                    untested = [(ln, site) for ln, site in untested if not _FL_LINE.match(ln)]
                 emit(f"{ind}_k = -{n}")
                 emit(f"{ind}while True:")
                 emit(f"{ind}    for _k in range(_k + {n}, min({limit}, _k + {n} + {n} * {run}), {n}):")
-                iteration(untested, ind + "        ")
+                iteration(untested, ind + "        ", fl)
                 emit(f"{ind}    else:")
+                if fl is not None:                  # (once an iteration has run: `_k` starts at -n)
+                    emit(f"{ind}        if _k >= 0:")
+                    emit(f"{ind}            {fl}")
                 emit(f"{ind}        if {limit} <= _k + {n}:")
                 emit(f"{ind}            break")
                 emit(f"{ind}        _k += {n}")
@@ -1585,6 +1593,22 @@ def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int | str, int]]:
 # `_v<n>` computed before the loop (`_invariants`) or "".
 _Value = tuple[str, int, str]
 _MASKED_COPY = re.compile(r"^([A-Za-z_]\w*) = ([A-Za-z_]\w*) & (0x[0-9a-f]+)$")
+_FL_LINE = re.compile(r"^_fl = \d+$")
+
+
+def _settled_flags(lines: list[tuple[str, int]]) -> str | None:
+    """The last `_fl = K` of a loop body that nothing but its final test can leave, else None.
+
+    There `_fl` is read only once the loop has left: it need not be
+    assigned in every iteration, only where the loop leaves (and before an
+    iteration that may fault, `_emit`'s strided loop).
+    """
+    fls = [ln for ln, _ in lines if _FL_LINE.match(ln)]
+    if not fls or any(_MAY_EXIT.search(ln) or re.search(r"\bbreak\b|^\s+_fl = ", ln) for ln, _ in lines):
+        return None
+    return fls[-1]
+
+
 _OFFSET = re.compile(r"^([A-Za-z_]\w*) = ([A-Za-z_]\w*)(?: ([-+]) (\d+|0x[0-9a-f]+|_v\d+))?$")
 
 

@@ -692,6 +692,24 @@ def test_every_quantum_and_trace_of_a_strided_copy_is_the_interpreters(adjacent)
     assert len(traces["interp"]) > 0x900 and traces["tier1"] == traces["interp"]
 
 
+# STRCPY again and again: xor edx, edx; the loop; dec r9; jnz; ud2.  Entered again within a region's run, the loop
+# finds its spans at once and runs untested from its first iteration, the flags deferred by the block before it.
+STRCPY_AGAIN = bytes.fromhex("31d2" "0fb60c16" "880c10" "4883c201" "84c9" "75f1" "49ffc9" "75ea" "0f0b")
+
+
+def test_a_quantum_ending_in_an_untested_run_sees_the_flags_of_its_last_iteration():
+    """Budgets that end in the second pass of one region run (its flags: the last `test cl, cl`'s, not the first)."""
+    runs = {}
+    for tier in ("interp", "tier1"):
+        engine, R, pmap = _copy_machine(tier, True, 20, SPAN + 0x800, SPAN + 0x1800)
+        engine.mmu.store(CODE, STRCPY_AGAIN)
+        R[9] = 3000                                                        # r9: passes
+        runs[tier] = [state(engine.run(R, pmap, budget), R) for budget in [3000] + [130 + 7 * i for i in range(40)]]
+    assert runs["tier1"] == runs["interp"] and engine.stats.pyregion_insns > 5000
+    assert len(engine.pyregions[-1].blocks) == 3
+    assert len({s[5][18] for s in runs["interp"]}) == 2                   # (PF differs along the string)
+
+
 # strlen (x86): add rax, 1; cmp byte [rax], 0; jne; ud2 — the access comes after the step, one byte further on.
 STRLEN = bytes.fromhex("4883c001" "803800" "75f7" "0f0b")
 
