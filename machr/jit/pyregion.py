@@ -1314,11 +1314,11 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
 
             limit = f"_left - {first}" if first else "_left"
 
-            def iteration(lines: list[tuple[str, int]], ind: str, fl: str | None = None) -> None:
+            def iteration(lines: list[tuple[str, int]], ind: str, test: str = test, leaving: list[str] = ()) -> None:
                 body(_BlockCode(c.blk, lines), ind, "_k")
                 emit(f"{ind}if {test}:", c.body[mark][1], -1)
-                if fl is not None:
-                    emit(f"{ind}    {fl}")
+                for ln in leaving:
+                    emit(f"{ind}    {ln}")
                 emit(f"{ind}    _pc = {leave:#x}")
                 emit(f"{ind}    break")
                 if any(_STOP_IF_INVALID in ln for ln, _ in lines):
@@ -1334,17 +1334,16 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
                 # Runs of iterations whose strided accesses stay in their spans, each followed by one with the
                 # tests (which finds the spans anew); `_k` is the last iteration's start before either.
                 untested, run = strided
-                fl = _settled_flags(untested)
-                if fl is not None:
-                    untested = [(ln, site) for ln, site in untested if not _FL_LINE.match(ln)]
+                untested, untested_test, leaving = _settled(untested, test)
                 emit(f"{ind}_k = -{n}")
                 emit(f"{ind}while True:")
                 emit(f"{ind}    for _k in range(_k + {n}, min({limit}, _k + {n} + {n} * {run}), {n}):")
-                iteration(untested, ind + "        ", fl)
+                iteration(untested, ind + "        ", untested_test, leaving)
                 emit(f"{ind}    else:")
-                if fl is not None:                  # (once an iteration has run: `_k` starts at -n)
+                if leaving:                         # (once an iteration has run: `_k` starts at -n)
                     emit(f"{ind}        if _k >= 0:")
-                    emit(f"{ind}            {fl}")
+                    for ln in leaving:
+                        emit(f"{ind}            {ln}")
                 emit(f"{ind}        if {limit} <= _k + {n}:")
                 emit(f"{ind}            break")
                 emit(f"{ind}        _k += {n}")
@@ -1594,19 +1593,33 @@ def _induction_wraps(lines: list[str]) -> list[tuple[int, str, int | str, int]]:
 _Value = tuple[str, int, str]
 _MASKED_COPY = re.compile(r"^([A-Za-z_]\w*) = ([A-Za-z_]\w*) & (0x[0-9a-f]+)$")
 _FL_LINE = re.compile(r"^_fl = \d+$")
+_TEMP_COPY = re.compile(r"^(_t\w*) = ([A-Za-z_]\w*)$")
 
 
-def _settled_flags(lines: list[tuple[str, int]]) -> str | None:
-    """The last `_fl = K` of a loop body that nothing but its final test can leave, else None.
+def _settled(lines: list[tuple[str, int]], test: str) -> tuple[list[tuple[str, int]], str, list[str]]:
+    """(lines, test, what to run where the loop leaves) of a loop body that nothing but its final test can leave.
 
-    There `_fl` is read only once the loop has left: it need not be
-    assigned in every iteration, only where the loop leaves (and before an
-    iteration that may fault, `_emit`'s strided loop).
+    There `_fl` and the temporaries the deferred flags read are read only
+    once the loop has left: the last `_fl = K` need not run in every
+    iteration, only where the loop leaves (and before an iteration that
+    may fault, `_emit`'s strided loop), nor does a copy `_t = x` of a name
+    the body does not assign after it, which no other line reads (the
+    test reads `x` instead).  Any other body is returned as it is.
     """
     fls = [ln for ln, _ in lines if _FL_LINE.match(ln)]
     if not fls or any(_MAY_EXIT.search(ln) or re.search(r"\bbreak\b|^\s+_fl = ", ln) for ln, _ in lines):
-        return None
-    return fls[-1]
+        return lines, test, []
+    leaving = [fls[-1]]
+    out = []
+    for j, (ln, site) in enumerate(lines):
+        m = _TEMP_COPY.match(ln)
+        if m and not any(m[1] in _NAME.findall(x) for k, (x, _) in enumerate(lines) if k != j) \
+                and not any(m[2] in assigned_names(x.strip()) for x, _ in lines[j + 1:]):
+            leaving.append(ln)
+            test = re.sub(rf"\b{m[1]}\b", m[2], test)
+        elif not _FL_LINE.match(ln):
+            out.append((ln, site))
+    return out, test, leaving
 
 
 _OFFSET = re.compile(r"^([A-Za-z_]\w*) = ([A-Za-z_]\w*)(?: ([-+]) (\d+|0x[0-9a-f]+|_v\d+))?$")
