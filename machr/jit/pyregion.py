@@ -80,7 +80,7 @@ import ast
 import heapq
 import re
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from typing import TypeVar
@@ -1314,7 +1314,8 @@ def _emit(isa: Isa, generals: list[_BlockCode], ready: str, codes: list[_BlockCo
 
             limit = f"_left - {first}" if first else "_left"
 
-            def iteration(lines: list[tuple[str, int]], ind: str, test: str = test, leaving: list[str] = ()) -> None:
+            def iteration(lines: list[tuple[str, int]], ind: str, test: str = test,
+                          leaving: Sequence[str] = ()) -> None:
                 body(_BlockCode(c.blk, lines), ind, "_k")
                 emit(f"{ind}if {test}:", c.body[mark][1], -1)
                 for ln in leaving:
@@ -1650,24 +1651,23 @@ def _strided_form(lines: list[tuple[str, int]], strided: dict[str, _Strided], bo
     but the loop's first at `r + e - c`: where more accesses are strided
     with that start, the terms also test that it holds (`_carried`).
     """
-    best = _strided_with(lines, strided, bounded, {})
-    carried = _carried(best[2], {})
+    out, terms, end = _strided_with(lines, strided, bounded, {})
+    used: dict[str, _Value] = {}
+    carried = _carried(end)
     if carried:
         other = _strided_with(lines, strided, bounded, carried)
-        if len(other[1]) > len(best[1]):
-            best = other
-    out, terms, _, used = best
+        if len(other[1]) > len(terms):
+            (out, terms, _), used = other, carried
     if not terms:
         return None
-    guards = [f"0 <= {n} == {r}{f' + {d}' if d > 0 else f' - {-d}' if d < 0 else ''}" for n, (r, d, _) in used.items()]
+    guards = [f"0 <= {n} == {r}{_plus(d)}" for n, (r, d, _) in used.items()]
     run = f"({terms[0]})" if len(terms) == 1 else f"min({', '.join(terms)})"
     return out, f"({run} if {' and '.join(guards)} else 0)" if guards else run
 
 
 def _strided_with(lines: list[tuple[str, int]], strided: dict[str, _Strided], bounded: dict[str, int],
-                  start: dict[str, _Value]
-                  ) -> tuple[list[tuple[str, int]], list[str], dict[str, _Value | None], dict[str, _Value]]:
-    """`_strided_form` with the names of `start` starting each iteration at those values: (lines, terms, end, start)."""
+                  start: dict[str, _Value]) -> tuple[list[tuple[str, int]], list[str], dict[str, _Value | None]]:
+    """`_strided_form` with the names of `start` starting each iteration at those values: (lines, terms, end)."""
     while True:
         out, found, end = _offsets(lines, strided, bounded, start)
         steps = {s: _step(end, r) for s, r, _ in found}
@@ -1678,8 +1678,7 @@ def _strided_with(lines: list[tuple[str, int]], strided: dict[str, _Strided], bo
     terms = []
     for s, r, d in found:
         c = steps[s]
-        offset = f" + {d}" if d > 0 else f" - {-d}" if d < 0 else ""
-        index = f"(({r}{offset}) << {s.shift})" if s.shift else f"{r}{offset}"
+        index = f"(({r}{_plus(d)}) << {s.shift})" if s.shift else f"{r}{_plus(d)}"
         lo, hi, x = f"_lo{s.site}", f"_hi{s.site}", f"({s.base} + {index})"
         if s.shift:
             c = f"({c} << {s.shift})" if isinstance(c, str) else c << s.shift
@@ -1687,14 +1686,19 @@ def _strided_with(lines: list[tuple[str, int]], strided: dict[str, _Strided], bo
         terms.append(f"({hi} - {x}) // {c} + 1 if {c} > 0 and {lo} <= {x} else 0" if isinstance(c, str) else
                      f"({hi} - {x}){per} + 1 if {lo} <= {x} else 0" if c else
                      f"_left if {lo} <= {x} and {x} <= {hi} else 0")
-    return out, terms, end, start
+    return out, terms, end
 
 
-def _carried(end: dict[str, _Value | None], start: dict[str, _Value]) -> dict[str, _Value]:
+def _plus(d: int) -> str:
+    """` + d`, ` - |d|` or nothing: an offset added to a name in a term's text."""
+    return f" + {d}" if d > 0 else f" - {-d}" if d < 0 else ""
+
+
+def _carried(end: dict[str, _Value | None]) -> dict[str, _Value]:
     """Names the body leaves at `r + e` of a register `r` it steps by a constant `c`: they start at `r + e - c`."""
     out = {}
     for n, v in end.items():                # (registers only: a temporary may not be assigned before the loop)
-        if v is not None and v[0] != n and not v[2] and v[0] not in start and not n.startswith("_"):
+        if v is not None and v[0] != n and not v[2] and not n.startswith("_"):
             c = _step(end, v[0])
             if isinstance(c, int) and c > 0:
                 out[n] = (v[0], v[1] - c, "")
